@@ -1,0 +1,27 @@
+"""Constants of the Portainer Control integration."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import logging
+from typing import Final
+
+DOMAIN: Final = "portainer_control"
+LOGGER = logging.getLogger(__package__)
+
+CONF_API_TOKEN: Final = "api_token"  # noqa: S105 - a config key, not a secret
+
+DEFAULT_SCAN_INTERVAL: Final = timedelta(seconds=30)
+DISK_USAGE_INTERVAL: Final = timedelta(minutes=30)
+# Docker info and version rarely change; refreshing them this seldom keeps them
+# off nearly every main poll.
+SYSTEM_INFO_INTERVAL: Final = timedelta(hours=6)
+# A container missing from the list this long is taken as gone for good.
+STALE_CONTAINER_AGE: Final = timedelta(hours=24)
+
+# Docker answers parallel one-shot stats requests together at its next
+# collection tick, so a wide cap keeps a poll close to one tick.
+STATS_CONCURRENCY: Final = 32
+REQUEST_TIMEOUT: Final = 10.0
+DISK_USAGE_TIMEOUT: Final = 60.0
+RECREATE_TIMEOUT: Final = 300.0

@@ -1,0 +1,48 @@
+# Shared by the scripts: find a Python >= 3.13 and its virtual environment.
+# Sourced, not run.
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# Prints the first interpreter that really runs and is new enough. The bare
+# pyenv shim exits non-zero unless told a version, so each candidate is run.
+find_python() {
+  local candidates=()
+  [ -n "${PYTHON:-}" ] && candidates+=("$PYTHON")
+  candidates+=(python3.14 python3.13)
+  local pyenv_root
+  pyenv_root="$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")"
+  for found in "$pyenv_root"/versions/3.1[3-9]*/bin/python3.1[3-9]; do
+    [ -x "$found" ] && candidates+=("$found")
+  done
+  candidates+=(python3)
+  for candidate in "${candidates[@]}"; do
+    if "$candidate" -c \
+      'import sys; sys.exit(sys.version_info < (3, 13))' >/dev/null 2>&1; then
+      command -v "$candidate"
+      return 0
+    fi
+  done
+  echo "No Python >= 3.13 found; set PYTHON=/path/to/python3.13" >&2
+  return 1
+}
+
+# Creates .venv-X.Y for the interpreter when missing and installs the pinned
+# requirements whenever the requirements file changed.
+ensure_venv() {
+  local python="$1" requirements="$2" version venv stamp wanted
+  version="$("$python" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
+  venv="$root/.venv-$version"
+  if [ ! -x "$venv/bin/python" ]; then
+    echo "Creating $venv" >&2
+    "$python" -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet --upgrade pip >&2
+  fi
+  stamp="$venv/.requirements.sha256"
+  wanted="$(cat "$root"/requirements*.txt | sha256sum | cut -d' ' -f1)"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+    echo "Installing $requirements into $venv" >&2
+    "$venv/bin/python" -m pip install --quiet -r "$root/$requirements" >&2
+    echo "$wanted" >"$stamp"
+  fi
+  echo "$venv"
+}
