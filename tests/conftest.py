@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Generator
 import copy
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from unittest.mock import AsyncMock, patch
+from unittest.mock import AsyncMock, PropertyMock, patch
 
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import (
+    HomeAssistantSnapshotExtension,
+)
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.portainer_control.api import (
     Container,
@@ -39,6 +44,23 @@ def auto_enable_custom_integrations(
     enable_custom_integrations: None,
 ) -> None:
     """Let Home Assistant load the integration from custom_components."""
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Serialize Home Assistant objects without volatile fields."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Generator[None]:
+    """Enable the entities that are disabled by default."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield
 
 
 class FakePortainer:
@@ -131,14 +153,17 @@ class FakePortainer:
             return load_fixture("stats_stopped.json")
         calls = self._calls[container_id] = self._calls.get(container_id, 0) + 1
         name = container["Names"][0]
-        sample = copy.deepcopy(self.stats_v1 if name == "/homeassistant" else self.stats_v2)
+        sample = copy.deepcopy(
+            self.stats_v1 if name == "/homeassistant" else self.stats_v2
+        )
         cpu = sample["cpu_stats"]
         cpu["cpu_usage"]["total_usage"] += calls * self.cpu_step
         cpu["system_cpu_usage"] += calls * 1_000_000_000 * cpu.get("online_cpus", 4)
         for network in sample.get("networks", {}).values():
             network["rx_bytes"] += calls * 30_000
             network["tx_bytes"] += calls * 10_000
-        sample["read"] = f"2026-12-03T12:00:{calls * 30 % 60:02d}.000000000Z"
+        read = datetime(2026, 12, 3, 12, tzinfo=UTC) + calls * timedelta(seconds=30)
+        sample["read"] = read.isoformat().replace("+00:00", "Z")
         return sample
 
 
@@ -199,7 +224,9 @@ def mock_portainer_client(
             load_fixture("info.json")
         )
         client.docker_version.side_effect = (
-            lambda endpoint_id, **_: DockerVersion.from_dict(load_fixture("version.json"))
+            lambda endpoint_id, **_: DockerVersion.from_dict(
+                load_fixture("version.json")
+            )
         )
         client.disk_usage.side_effect = lambda endpoint_id, **_: DiskUsage.from_dict(
             fake.disk_usage
@@ -225,6 +252,7 @@ def mock_config_entry() -> MockConfigEntry:
     """Return a config entry of the fake Portainer."""
     return MockConfigEntry(
         domain=DOMAIN,
+        entry_id="01JPC0NTR0LTESTENTRY000000",
         title="portainer.example.com",
         unique_id=INSTANCE_ID,
         data={CONF_URL: URL, CONF_API_TOKEN: TOKEN, CONF_VERIFY_SSL: True},
@@ -242,5 +270,3 @@ async def init_integration(
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
     return mock_config_entry
-
-

@@ -59,6 +59,12 @@ def _normalize_url(url: str) -> str | None:
     return url
 
 
+def _errors_on_form(errors: dict[str, str], *fields: str) -> dict[str, str]:
+    """Return the errors, those of fields not on the form moved to base."""
+    # The frontend shows errors only under the form's fields and at the top.
+    return {key if key in fields else "base": error for key, error in errors.items()}
+
+
 class PortainerConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up a Portainer server, and re-authenticate or reconfigure it."""
 
@@ -137,6 +143,7 @@ class PortainerConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             status, errors = await self._async_validate({**entry.data, **user_input})
+            errors = _errors_on_form(errors, CONF_API_TOKEN)
             if status is not None:
                 await self.async_set_unique_id(status.instance_id)
                 self._abort_if_unique_id_mismatch(reason="different_instance")
@@ -159,6 +166,7 @@ class PortainerConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             status, errors = await self._async_validate({**entry.data, **user_input})
+            errors = _errors_on_form(errors, CONF_URL, CONF_VERIFY_SSL)
             if status is not None:
                 await self.async_set_unique_id(status.instance_id)
                 self._abort_if_unique_id_mismatch(reason="different_instance")

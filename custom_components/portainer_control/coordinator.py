@@ -41,7 +41,14 @@ from .const import (
     STATS_CONCURRENCY,
     SYSTEM_INFO_INTERVAL,
 )
-from .helpers import ContainerKey, parse_container_device_id
+from homeassistant.const import CONF_URL
+
+from .helpers import (
+    ContainerKey,
+    container_device_id,
+    container_url,
+    parse_container_device_id,
+)
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry
@@ -197,6 +204,11 @@ class PortainerCoordinator(DataUpdateCoordinator[PortainerData]):
         if log_failures and was_successful and not self.last_update_success:
             LOGGER.info("Lost connection to Portainer: %s", self.last_exception)
 
+    @property
+    def _previous_data(self) -> PortainerData | None:
+        """Return the previous poll's data; None before the first success."""
+        return self.data
+
     async def _async_update_data(self) -> PortainerData:
         """Fetch environments, then every reachable environment in parallel."""
         try:
@@ -229,6 +241,7 @@ class PortainerCoordinator(DataUpdateCoordinator[PortainerData]):
 
         data = PortainerData({env.endpoint.id: env for env in environments})
         self._track_missing_containers(data)
+        self._update_recreated_devices(data)
         return data
 
     async def _poll_environment(self, endpoint: Endpoint) -> EnvironmentData:
@@ -260,9 +273,10 @@ class PortainerCoordinator(DataUpdateCoordinator[PortainerData]):
 
     def _previous_environment(self, endpoint_id: int) -> dict[str, ContainerData]:
         """Return the containers the previous poll saw in an environment."""
-        if self.data is None or endpoint_id not in self.data.environments:
+        previous = self._previous_data
+        if previous is None or endpoint_id not in previous.environments:
             return {}
-        return self.data.environments[endpoint_id].containers
+        return previous.environments[endpoint_id].containers
 
     async def _poll_container(
         self,
@@ -348,14 +362,37 @@ class PortainerCoordinator(DataUpdateCoordinator[PortainerData]):
         environment.info = cached.info
         environment.version = cached.version
 
+    def _update_recreated_devices(self, data: PortainerData) -> None:
+        """Point the devices of recreated containers at their new Id and image."""
+        if (previous_data := self._previous_data) is None:
+            return
+        registry = dr.async_get(self.hass)
+        entry = self.config_entry
+        for key in data.container_keys:
+            previous = previous_data.container(key)
+            current = data.container(key)
+            if previous is None or current is None:
+                continue
+            if previous.container.id == current.container.id:
+                continue
+            identifier = (DOMAIN, container_device_id(entry.entry_id, key))
+            if device := registry.async_get_device(identifiers={identifier}):
+                registry.async_update_device(
+                    device.id,
+                    model=current.container.image,
+                    configuration_url=container_url(
+                        entry.data[CONF_URL], key[0], current.container.id
+                    ),
+                )
+
     def _track_missing_containers(self, data: PortainerData) -> None:
         """Note when containers left reachable environments; remove stale ones."""
         now = dt_util.utcnow()
         current = data.container_keys
         for key in current:
             self._missing_since.pop(key, None)
-        if self.data is not None:
-            for key in self.data.container_keys - current:
+        if (previous := self._previous_data) is not None:
+            for key in previous.container_keys - current:
                 environment = data.environments.get(key[0])
                 if environment is not None and environment.reachable:
                     self._missing_since.setdefault(key, now)

@@ -12,7 +12,8 @@ from homeassistant.core import HomeAssistant
 from .const import CONF_API_TOKEN
 from .coordinator import PortainerConfigEntry
 
-TO_REDACT = {CONF_API_TOKEN, CONF_URL, "URL", "url"}
+# Container labels are free text: dashboards and proxies keep URLs and tokens there.
+TO_REDACT = {CONF_API_TOKEN, CONF_URL, "URL", "url", "labels"}
 
 
 async def async_get_config_entry_diagnostics(

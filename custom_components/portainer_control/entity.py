@@ -13,7 +13,6 @@ from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import (
-    Endpoint,
     EndpointType,
     PortainerAuthenticationError,
     PortainerConnectionError,
@@ -30,7 +29,13 @@ from .coordinator import (
     PortainerConfigEntry,
     PortainerCoordinator,
 )
-from .helpers import ContainerKey, container_device_id, environment_device_id
+from .helpers import (
+    ContainerKey,
+    container_device_id,
+    container_url,
+    environment_device_id,
+    environment_url,
+)
 
 ENVIRONMENT_MODELS: dict[EndpointType, str] = {
     EndpointType.DOCKER: "Docker",
@@ -41,18 +46,6 @@ ENVIRONMENT_MODELS: dict[EndpointType, str] = {
     EndpointType.KUBERNETES_AGENT: "Kubernetes agent",
     EndpointType.KUBERNETES_EDGE_AGENT: "Kubernetes Edge agent",
 }
-
-
-def environment_url(entry: PortainerConfigEntry, endpoint: Endpoint) -> str:
-    """Return the environment's page in Portainer's web UI."""
-    section = "docker" if endpoint.has_docker_api else "kubernetes"
-    return f"{entry.data[CONF_URL].rstrip('/')}/#!/{endpoint.id}/{section}/dashboard"
-
-
-def container_url(entry: PortainerConfigEntry, data: ContainerData) -> str:
-    """Return the container's page in Portainer's web UI."""
-    base = entry.data[CONF_URL].rstrip("/")
-    return f"{base}/#!/{data.endpoint_id}/docker/containers/{data.container.id}"
 
 
 def environment_device_info(
@@ -66,7 +59,9 @@ def environment_device_info(
         manufacturer="Portainer",
         model=ENVIRONMENT_MODELS.get(endpoint.type),
         sw_version=environment.docker_version,
-        configuration_url=environment_url(entry, endpoint),
+        configuration_url=environment_url(
+            entry.data[CONF_URL], endpoint.id, docker=endpoint.has_docker_api
+        ),
     )
 
 
@@ -80,7 +75,9 @@ def container_device_info(
         manufacturer="Docker",
         model=data.container.image,
         via_device=(DOMAIN, environment_device_id(entry.entry_id, data.endpoint_id)),
-        configuration_url=container_url(entry, data),
+        configuration_url=container_url(
+            entry.data[CONF_URL], data.endpoint_id, data.container.id
+        ),
     )
 
 

@@ -33,3 +33,14 @@ def parse_container_device_id(entry_id: str, identifier: str) -> ContainerKey | 
     ):
         return None
     return (int(parts[1]), parts[2])
+
+
+def environment_url(base_url: str, endpoint_id: int, *, docker: bool) -> str:
+    """Return an environment's page in Portainer's web UI."""
+    section = "docker" if docker else "kubernetes"
+    return f"{base_url.rstrip('/')}/#!/{endpoint_id}/{section}/dashboard"
+
+
+def container_url(base_url: str, endpoint_id: int, container_id: str) -> str:
+    """Return a container's page in Portainer's web UI."""
+    return f"{base_url.rstrip('/')}/#!/{endpoint_id}/docker/containers/{container_id}"

@@ -75,11 +75,17 @@ class PortainerDiskUsageSensorDescription(SensorEntityDescription):
 def _when_running(
     value_fn: Callable[[ContainerData], float | None],
 ) -> Callable[[ContainerData], float | None]:
-    """Report 0 for a container that is not running: it uses nothing."""
+    """Report 0 for a stopped container: it uses nothing.
+
+    Stats are fetched for running containers only, so a paused one, which
+    still holds its memory, reports unknown rather than a wrong 0.
+    """
 
     def _value(data: ContainerData) -> float | None:
-        if data.state is not ContainerState.RUNNING:
+        if data.state in STOPPED_STATES:
             return 0
+        if data.state is not ContainerState.RUNNING:
+            return None
         return value_fn(data)
 
     return _value
