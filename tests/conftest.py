@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from unittest.mock import AsyncMock, PropertyMock, patch
 
+from homeassistant.const import CONF_URL, CONF_VERIFY_SSL
+from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import (
@@ -26,11 +28,10 @@ from custom_components.portainer_control.api import (
     PortainerEnvironmentUnavailableError,
     PortainerNotFoundError,
     PruneResult,
+    Stack,
     SystemStatus,
 )
 from custom_components.portainer_control.const import CONF_API_TOKEN, DOMAIN
-from homeassistant.const import CONF_URL, CONF_VERIFY_SSL
-from homeassistant.core import HomeAssistant
 
 from .api import load_fixture
 
@@ -79,6 +80,7 @@ class FakePortainer:
             "container_inspect_healthy.json"
         )
         self.disk_usage: dict[str, Any] = load_fixture("system_df_api_1_51.json")
+        self.stacks: list[dict[str, Any]] = load_fixture("stacks.json")
         # Cumulative CPU nanoseconds added per stats call, per container Id.
         self.cpu_step: int = 50_000_000
         self._calls: dict[str, int] = {}
@@ -241,6 +243,9 @@ def mock_portainer_client(
         client.container_kill.side_effect = set_state(
             "exited", "Exited (137) 1 second ago"
         )
+        client.stacks.side_effect = lambda *_, **__: [
+            Stack.from_dict(stack) for stack in fake.stacks
+        ]
         client.images_prune.return_value = PruneResult.from_dict(
             load_fixture("images_prune.json")
         )

@@ -6,7 +6,19 @@ from datetime import timedelta
 from unittest.mock import AsyncMock
 
 from freezegun.api import FrozenDateTimeFactory
-
+from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
+from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
+from homeassistant.const import (
+    ATTR_ENTITY_ID,
+    SERVICE_TURN_OFF,
+    SERVICE_TURN_ON,
+    STATE_OFF,
+    STATE_ON,
+    STATE_UNAVAILABLE,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -24,18 +36,6 @@ from custom_components.portainer_control.api import (
     PortainerTimeoutError,
 )
 from custom_components.portainer_control.const import DOMAIN, RECREATE_TIMEOUT
-from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
-from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
-from homeassistant.const import (
-    ATTR_ENTITY_ID,
-    SERVICE_TURN_OFF,
-    SERVICE_TURN_ON,
-    STATE_OFF,
-    STATE_ON,
-    STATE_UNAVAILABLE,
-)
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
 
 from .conftest import FakePortainer
 
@@ -216,13 +216,44 @@ async def test_switch_error_keeps_state(
     init_integration: MockConfigEntry,
     mock_portainer_client: AsyncMock,
 ) -> None:
-    """A refused stop leaves the switch on and says why."""
+    """A failed stop leaves the switch on and says why."""
+    mock_portainer_client.container_stop.side_effect = PortainerTimeoutError("slow")
+
+    with pytest.raises(HomeAssistantError) as exc_info:
+        await _call(hass, SWITCH_DOMAIN, SERVICE_TURN_OFF, "switch.mosquitto_running")
+
+    assert exc_info.value.translation_key == "timeout"
+    assert hass.states.get("switch.mosquitto_running").state == STATE_ON
+
+
+async def test_forbidden_control_raises_repair(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    mock_portainer_client: AsyncMock,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """A non-admin token: controls go unavailable, sensors stay, a repair says why."""
     mock_portainer_client.container_stop.side_effect = PortainerForbiddenError("403")
 
     with pytest.raises(HomeAssistantError) as exc_info:
         await _call(hass, SWITCH_DOMAIN, SERVICE_TURN_OFF, "switch.mosquitto_running")
 
     assert exc_info.value.translation_key == "forbidden"
+    assert hass.states.get("switch.mosquitto_running").state == STATE_UNAVAILABLE
+    assert hass.states.get("button.mosquitto_restart").state == STATE_UNAVAILABLE
+    assert (
+        hass.states.get("button.local_prune_unused_images").state == STATE_UNAVAILABLE
+    )
+    assert hass.states.get("sensor.mosquitto_state").state == "running"
+    issue_id = f"{init_integration.entry_id}_insufficient_permissions"
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.is_fixable
+
+    # A new token gets a fresh chance at setup.
+    await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
     assert hass.states.get("switch.mosquitto_running").state == STATE_ON
 
 

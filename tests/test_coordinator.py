@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 import logging
 from unittest.mock import AsyncMock
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -27,9 +29,6 @@ from custom_components.portainer_control.const import (
     STALE_CONTAINER_AGE,
     SYSTEM_INFO_INTERVAL,
 )
-from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from .conftest import FakePortainer
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from unittest.mock import AsyncMock
 
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -12,9 +15,6 @@ from custom_components.portainer_control.api import (
     PortainerConnectionError,
 )
 from custom_components.portainer_control.const import DOMAIN
-from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
 
 
 async def test_setup_and_unload(
@@ -58,7 +58,7 @@ async def test_devices(
     init_integration: MockConfigEntry,
     device_registry: dr.DeviceRegistry,
 ) -> None:
-    """Every environment and every container gets a device."""
+    """Every environment, stack and container gets a device, nested."""
     devices = dr.async_entries_for_config_entry(
         device_registry, init_integration.entry_id
     )
@@ -68,9 +68,15 @@ async def test_devices(
         "edge",
         "flaky",
         "grafana",
+        "home",
         "homeassistant",
         "k8s",
         "local",
+        "monitoring",
         "mosquitto",
         "remote",
     ]
+    by_name = {device.name: device for device in devices}
+    assert by_name["homeassistant"].via_device_id == by_name["home"].id
+    assert by_name["home"].via_device_id == by_name["local"].id
+    assert by_name["grafana"].via_device_id == by_name["local"].id

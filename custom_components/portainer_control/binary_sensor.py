@@ -15,7 +15,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import ContainerHealth, ContainerState
-from .coordinator import ContainerData, PortainerConfigEntry
+from .coordinator import PortainerConfigEntry
+from .data import ContainerData
 from .entity import (
     PortainerContainerEntity,
     PortainerEnvironmentEntity,

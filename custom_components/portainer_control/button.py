@@ -17,7 +17,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import ContainerState, PortainerClient
 from .const import RECREATE_TIMEOUT
-from .coordinator import ContainerData, PortainerConfigEntry
+from .coordinator import PortainerConfigEntry
+from .data import ContainerData
 from .entity import (
     PortainerContainerEntity,
     PortainerEnvironmentEntity,
@@ -111,6 +112,7 @@ async def async_setup_entry(
 class PortainerContainerButton(PortainerContainerEntity, ButtonEntity):
     """A button acting on a container."""
 
+    _is_control = True
     entity_description: PortainerContainerButtonDescription
 
     @property
@@ -133,6 +135,8 @@ class PortainerContainerButton(PortainerContainerEntity, ButtonEntity):
 
 class PortainerPruneImagesButton(PortainerEnvironmentEntity, ButtonEntity):
     """Removes dangling images of an environment."""
+
+    _is_control = True
 
     @portainer_action
     async def async_press(self) -> None:

@@ -25,3 +25,20 @@ STATS_CONCURRENCY: Final = 32
 REQUEST_TIMEOUT: Final = 10.0
 DISK_USAGE_TIMEOUT: Final = 60.0
 RECREATE_TIMEOUT: Final = 300.0
+
+CONF_ENVIRONMENTS: Final = "environments"
+CONF_INCLUDE_CONTAINERS: Final = "include_containers"
+CONF_EXCLUDE_CONTAINERS: Final = "exclude_containers"
+CONF_CONTAINER_STATS: Final = "container_stats"
+CONF_DISK_USAGE_INTERVAL: Final = "disk_usage_interval"
+CONF_STATS_CONCURRENCY: Final = "stats_concurrency"
+
+SCAN_INTERVAL_RANGE: Final = (10, 3600)
+DISK_USAGE_INTERVAL_RANGE: Final = (5, 1440)
+STATS_CONCURRENCY_RANGE: Final = (1, 128)
+
+# Stacks rarely change on their own: they are listed at start, on this
+# cadence, after a stack action, and whenever the Compose projects change.
+STACKS_INTERVAL: Final = timedelta(hours=1)
+# Consecutive failed polls of an environment before a repair issue says so.
+ENVIRONMENT_DOWN_POLLS: Final = 3

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
 from .api import (
     Container,
-    ContainerDetails,
-    ContainerHealth,
     ContainerState,
-    ContainerStats,
     DiskUsage,
     DockerInfo,
     DockerVersion,
@@ -28,31 +26,21 @@ from .api import (
     PortainerError,
     PortainerNotFoundError,
     PortainerTimeoutError,
+    Stack,
     cpu_percent,
     network_rates,
 )
 from .const import (
-    DEFAULT_SCAN_INTERVAL,
-    DISK_USAGE_INTERVAL,
     DISK_USAGE_TIMEOUT,
     DOMAIN,
+    ENVIRONMENT_DOWN_POLLS,
     LOGGER,
-    STALE_CONTAINER_AGE,
-    STATS_CONCURRENCY,
+    STACKS_INTERVAL,
     SYSTEM_INFO_INTERVAL,
 )
-from homeassistant.const import CONF_URL
-
-from .helpers import (
-    ContainerKey,
-    container_device_id,
-    container_url,
-    parse_container_device_id,
-)
-
-if TYPE_CHECKING:
-    from homeassistant.config_entries import ConfigEntry
-    from homeassistant.core import HomeAssistant
+from .data import ContainerData, EnvironmentData, PortainerData, StackData
+from .devices import DeviceManager
+from .settings import Settings
 
 
 @dataclass(slots=True)
@@ -65,91 +53,6 @@ class PortainerRuntimeData:
 
 
 type PortainerConfigEntry = ConfigEntry[PortainerRuntimeData]
-
-
-@dataclass(slots=True, kw_only=True)
-class ContainerData:
-    """A container as seen by the latest poll."""
-
-    endpoint_id: int
-    container: Container
-    details: ContainerDetails | None = None
-    stats: ContainerStats | None = None
-    cpu_percent: float | None = None
-    network_rates: tuple[float, float] | None = None
-
-    @property
-    def key(self) -> ContainerKey:
-        """Return the identity that survives a recreate."""
-        return (self.endpoint_id, self.container.name)
-
-    @property
-    def state(self) -> ContainerState:
-        """Return the container's state from the list."""
-        return self.container.state
-
-    @property
-    def health(self) -> ContainerHealth:
-        """Return the container's health from the list's status text."""
-        return self.container.health
-
-
-@dataclass(slots=True, kw_only=True)
-class EnvironmentData:
-    """An environment as seen by the latest poll."""
-
-    endpoint: Endpoint
-    # Whether the environment's Docker API answered this poll.
-    reachable: bool = False
-    containers: dict[str, ContainerData] = field(default_factory=dict)
-    info: DockerInfo | None = None
-    version: DockerVersion | None = None
-
-    @property
-    def docker_version(self) -> str | None:
-        """Return the engine version from the engine, else from the snapshot."""
-        if self.version is not None and self.version.version:
-            return self.version.version
-        if self.endpoint.snapshot is not None:
-            return self.endpoint.snapshot.docker_version
-        return None
-
-    @property
-    def online(self) -> bool:
-        """Return whether the environment is up.
-
-        For Docker environments that means their API answered; others are
-        taken at Portainer's word.
-        """
-        if self.endpoint.has_docker_api:
-            return self.reachable
-        return self.endpoint.is_reachable
-
-    def count(self, *states: ContainerState) -> int:
-        """Return how many containers are in one of the given states."""
-        return sum(1 for data in self.containers.values() if data.state in states)
-
-
-@dataclass(slots=True)
-class PortainerData:
-    """Everything the main coordinator knows after a poll."""
-
-    environments: dict[int, EnvironmentData]
-
-    def container(self, key: ContainerKey) -> ContainerData | None:
-        """Return the container with this identity, if it was listed."""
-        if (environment := self.environments.get(key[0])) is None:
-            return None
-        return environment.containers.get(key[1])
-
-    @property
-    def container_keys(self) -> set[ContainerKey]:
-        """Return the identity of every listed container."""
-        return {
-            (endpoint_id, name)
-            for endpoint_id, environment in self.environments.items()
-            for name in environment.containers
-        }
 
 
 @dataclass(slots=True)
@@ -173,18 +76,23 @@ class PortainerCoordinator(DataUpdateCoordinator[PortainerData]):
         client: PortainerClient,
     ) -> None:
         """Initialize the coordinator."""
+        self.settings = Settings.from_options(entry.options)
         super().__init__(
             hass,
             LOGGER,
             config_entry=entry,
             name=f"{DOMAIN} {entry.title}",
-            update_interval=DEFAULT_SCAN_INTERVAL,
+            update_interval=self.settings.scan_interval,
         )
         self.client = client
-        self._stats_limit = asyncio.Semaphore(STATS_CONCURRENCY)
+        # Whether Portainer refused a control: the token is not an admin's.
+        self.controls_forbidden = False
+        self._limit = asyncio.Semaphore(self.settings.stats_concurrency)
         self._system_info: dict[int, _SystemInfo] = {}
-        self._missing_since: dict[ContainerKey, datetime] = {}
-        self._removed_stale_at_start = False
+        self._stacks: list[Stack] = []
+        self._stacks_fetched: datetime | None = None
+        self._down_polls: dict[int, int] = {}
+        self._devices = DeviceManager(hass, entry)
 
     async def _async_refresh(
         self,
@@ -232,7 +140,11 @@ class PortainerCoordinator(DataUpdateCoordinator[PortainerData]):
 
         try:
             environments = await asyncio.gather(
-                *(self._poll_environment(endpoint) for endpoint in endpoints)
+                *(
+                    self._poll_environment(endpoint)
+                    for endpoint in endpoints
+                    if self.settings.includes_environment(endpoint.id)
+                )
             )
         except PortainerAuthenticationError as err:
             raise ConfigEntryAuthFailed(
@@ -240,8 +152,9 @@ class PortainerCoordinator(DataUpdateCoordinator[PortainerData]):
             ) from err
 
         data = PortainerData({env.endpoint.id: env for env in environments})
-        self._track_missing_containers(data)
-        self._update_recreated_devices(data)
+        await self._attach_stacks(data)
+        self._update_environment_issues(data)
+        self._devices.update(self._previous_data, data)
         return data
 
     async def _poll_environment(self, endpoint: Endpoint) -> EnvironmentData:
@@ -267,6 +180,7 @@ class PortainerCoordinator(DataUpdateCoordinator[PortainerData]):
                     environment, container, previous.get(container.name)
                 )
                 for container in containers
+                if self.settings.includes_container(container.name)
             ),
         )
         return environment
@@ -301,7 +215,9 @@ class PortainerCoordinator(DataUpdateCoordinator[PortainerData]):
         if previous is not None and not changed:
             data.details = previous.details
 
-        running = container.state is ContainerState.RUNNING
+        running = (
+            container.state is ContainerState.RUNNING and self.settings.container_stats
+        )
         if running and changed:
             data.stats, data.details = await asyncio.gather(
                 self._fetch(self.client.container_stats, data),
@@ -331,7 +247,7 @@ class PortainerCoordinator(DataUpdateCoordinator[PortainerData]):
 
         A container removed between the list and this call is not an error.
         """
-        async with self._stats_limit:
+        async with self._limit:
             try:
                 return await method(data.endpoint_id, data.container.id)
             except PortainerAuthenticationError:
@@ -362,80 +278,93 @@ class PortainerCoordinator(DataUpdateCoordinator[PortainerData]):
         environment.info = cached.info
         environment.version = cached.version
 
-    def _update_recreated_devices(self, data: PortainerData) -> None:
-        """Point the devices of recreated containers at their new Id and image."""
-        if (previous_data := self._previous_data) is None:
-            return
-        registry = dr.async_get(self.hass)
-        entry = self.config_entry
-        for key in data.container_keys:
-            previous = previous_data.container(key)
-            current = data.container(key)
-            if previous is None or current is None:
+    async def _attach_stacks(self, data: PortainerData) -> None:
+        """Group containers into stacks, listing Portainer's stacks when needed."""
+        now = dt_util.utcnow()
+        previous = self._previous_data
+        if (
+            self._stacks_fetched is None
+            or now - self._stacks_fetched >= STACKS_INTERVAL
+            or previous is None
+            or previous.projects != data.projects
+        ):
+            try:
+                self._stacks = await self.client.stacks()
+            except PortainerAuthenticationError:
+                raise
+            except PortainerError as err:
+                LOGGER.debug("Listing stacks failed: %s", err)
+            self._stacks_fetched = now
+
+        for environment in data.environments.values():
+            if not environment.reachable:
                 continue
-            if previous.container.id == current.container.id:
+            endpoint_id = environment.endpoint.id
+            stacks = environment.stacks
+            for stack in self._stacks:
+                if stack.endpoint_id == endpoint_id:
+                    stacks[stack.name] = StackData(
+                        endpoint_id=endpoint_id, name=stack.name, stack=stack
+                    )
+            for container in environment.containers.values():
+                if (key := container.stack_key) is None:
+                    continue
+                stack_data = stacks.setdefault(
+                    key[1], StackData(endpoint_id=endpoint_id, name=key[1])
+                )
+                stack_data.containers.append(container)
+
+    @callback
+    def request_stacks_refresh(self) -> None:
+        """List stacks again at the next poll, after a stack action."""
+        self._stacks_fetched = None
+
+    def _update_environment_issues(self, data: PortainerData) -> None:
+        """Raise a repair issue for an environment down several polls running."""
+        for endpoint_id, environment in data.environments.items():
+            if not environment.endpoint.has_docker_api:
                 continue
-            identifier = (DOMAIN, container_device_id(entry.entry_id, key))
-            if device := registry.async_get_device(identifiers={identifier}):
-                registry.async_update_device(
-                    device.id,
-                    model=current.container.image,
-                    configuration_url=container_url(
-                        entry.data[CONF_URL], key[0], current.container.id
-                    ),
+            issue_id = f"{self.config_entry.entry_id}_environment_down_{endpoint_id}"
+            if environment.reachable:
+                if self._down_polls.pop(endpoint_id, 0) >= ENVIRONMENT_DOWN_POLLS:
+                    LOGGER.info("Environment %s is back", environment.endpoint.name)
+                    ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+                continue
+            polls = self._down_polls[endpoint_id] = (
+                self._down_polls.get(endpoint_id, 0) + 1
+            )
+            if polls == ENVIRONMENT_DOWN_POLLS:
+                LOGGER.info("Environment %s is down", environment.endpoint.name)
+                ir.async_create_issue(
+                    self.hass,
+                    DOMAIN,
+                    issue_id,
+                    is_fixable=False,
+                    severity=ir.IssueSeverity.WARNING,
+                    translation_key="environment_down",
+                    translation_placeholders={
+                        "environment": environment.endpoint.name,
+                        "polls": str(polls),
+                    },
                 )
 
-    def _track_missing_containers(self, data: PortainerData) -> None:
-        """Note when containers left reachable environments; remove stale ones."""
-        now = dt_util.utcnow()
-        current = data.container_keys
-        for key in current:
-            self._missing_since.pop(key, None)
-        if (previous := self._previous_data) is not None:
-            for key in previous.container_keys - current:
-                environment = data.environments.get(key[0])
-                if environment is not None and environment.reachable:
-                    self._missing_since.setdefault(key, now)
-
-        expired = any(
-            now - since >= STALE_CONTAINER_AGE for since in self._missing_since.values()
+    @callback
+    def async_set_controls_forbidden(self) -> None:
+        """Mark controls unavailable and say why: the token is not an admin's."""
+        if self.controls_forbidden:
+            return
+        self.controls_forbidden = True
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            f"{self.config_entry.entry_id}_insufficient_permissions",
+            is_fixable=True,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="insufficient_permissions",
+            translation_placeholders={"title": self.config_entry.title},
+            data={"entry_id": self.config_entry.entry_id},
         )
-        if expired or not self._removed_stale_at_start:
-            self._remove_stale_devices(data, now)
-            self._removed_stale_at_start = True
-
-    def _remove_stale_devices(self, data: PortainerData, now: datetime) -> None:
-        """Remove container devices gone for good.
-
-        At the first poll after start, a container absent from a reachable
-        environment is gone; later, one absent for STALE_CONTAINER_AGE is.
-        """
-        registry = dr.async_get(self.hass)
-        entry_id = self.config_entry.entry_id
-        for device in dr.async_entries_for_config_entry(registry, entry_id):
-            key = next(
-                (
-                    parsed
-                    for domain, identifier in device.identifiers
-                    if domain == DOMAIN
-                    and (parsed := parse_container_device_id(entry_id, identifier))
-                    is not None
-                ),
-                None,
-            )
-            if key is None or data.container(key) is not None:
-                continue
-            environment = data.environments.get(key[0])
-            since = self._missing_since.get(key)
-            if environment is None or not environment.reachable:
-                continue
-            if self._removed_stale_at_start and (
-                since is None or now - since < STALE_CONTAINER_AGE
-            ):
-                continue
-            LOGGER.debug("Removing device of container %s", key[1])
-            registry.async_update_device(device.id, remove_config_entry_id=entry_id)
-            self._missing_since.pop(key, None)
+        self.async_update_listeners()
 
 
 class PortainerDiskUsageCoordinator(DataUpdateCoordinator[dict[int, DiskUsage]]):
@@ -460,7 +389,7 @@ class PortainerDiskUsageCoordinator(DataUpdateCoordinator[dict[int, DiskUsage]])
             LOGGER,
             config_entry=entry,
             name=f"{DOMAIN} {entry.title} disk usage",
-            update_interval=DISK_USAGE_INTERVAL,
+            update_interval=main.settings.disk_usage_interval,
         )
         self.client = client
         self.main = main

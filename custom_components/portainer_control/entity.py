@@ -5,15 +5,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any, Concatenate
 
-from homeassistant.const import CONF_URL
 from homeassistant.core import callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import (
-    EndpointType,
     PortainerAuthenticationError,
     PortainerConnectionError,
     PortainerEnvironmentUnavailableError,
@@ -23,63 +20,16 @@ from .api import (
     PortainerTimeoutError,
 )
 from .const import DOMAIN
-from .coordinator import (
-    ContainerData,
-    EnvironmentData,
-    PortainerConfigEntry,
-    PortainerCoordinator,
-)
+from .coordinator import PortainerCoordinator
+from .data import ContainerData, EnvironmentData, StackData
+from .devices import container_device_info, environment_device_info, stack_device_info
 from .helpers import (
     ContainerKey,
+    StackKey,
     container_device_id,
-    container_url,
     environment_device_id,
-    environment_url,
+    stack_device_id,
 )
-
-ENVIRONMENT_MODELS: dict[EndpointType, str] = {
-    EndpointType.DOCKER: "Docker",
-    EndpointType.AGENT: "Docker agent",
-    EndpointType.AZURE: "Azure ACI",
-    EndpointType.EDGE_AGENT: "Docker Edge agent",
-    EndpointType.KUBERNETES: "Kubernetes",
-    EndpointType.KUBERNETES_AGENT: "Kubernetes agent",
-    EndpointType.KUBERNETES_EDGE_AGENT: "Kubernetes Edge agent",
-}
-
-
-def environment_device_info(
-    entry: PortainerConfigEntry, environment: EnvironmentData
-) -> DeviceInfo:
-    """Return the device of an environment."""
-    endpoint = environment.endpoint
-    return DeviceInfo(
-        identifiers={(DOMAIN, environment_device_id(entry.entry_id, endpoint.id))},
-        name=endpoint.name,
-        manufacturer="Portainer",
-        model=ENVIRONMENT_MODELS.get(endpoint.type),
-        sw_version=environment.docker_version,
-        configuration_url=environment_url(
-            entry.data[CONF_URL], endpoint.id, docker=endpoint.has_docker_api
-        ),
-    )
-
-
-def container_device_info(
-    entry: PortainerConfigEntry, data: ContainerData
-) -> DeviceInfo:
-    """Return the device of a container."""
-    return DeviceInfo(
-        identifiers={(DOMAIN, container_device_id(entry.entry_id, data.key))},
-        name=data.container.name,
-        manufacturer="Docker",
-        model=data.container.image,
-        via_device=(DOMAIN, environment_device_id(entry.entry_id, data.endpoint_id)),
-        configuration_url=container_url(
-            entry.data[CONF_URL], data.endpoint_id, data.container.id
-        ),
-    )
-
 
 # Checked in order: subclasses before their bases.
 _ACTION_ERRORS: tuple[tuple[type[PortainerError], str], ...] = (
@@ -105,21 +55,28 @@ def action_error(err: PortainerError) -> HomeAssistantError:
     )
 
 
+def handle_action_error(coordinator: PortainerCoordinator, err: PortainerError) -> None:
+    """React to a failed action: reauthenticate, or note a non-admin token."""
+    if isinstance(err, PortainerAuthenticationError):
+        coordinator.config_entry.async_start_reauth(coordinator.hass)
+    elif isinstance(err, PortainerForbiddenError):
+        coordinator.async_set_controls_forbidden()
+
+
 def portainer_action[EntityT: PortainerEntity, **P](
     func: Callable[Concatenate[EntityT, P], Coroutine[Any, Any, None]],
 ) -> Callable[Concatenate[EntityT, P], Coroutine[Any, Any, None]]:
     """Turn client errors of an entity action into translated errors.
 
-    A rejected token also starts reauthentication. The coordinator refreshes
-    afterwards, failed or not, so entities show what really happened.
+    The coordinator refreshes afterwards, failed or not, so entities show
+    what really happened.
     """
 
     async def handler(self: EntityT, /, *args: P.args, **kwargs: P.kwargs) -> None:
         try:
             await func(self, *args, **kwargs)
         except PortainerError as err:
-            if isinstance(err, PortainerAuthenticationError):
-                self.coordinator.config_entry.async_start_reauth(self.hass)
+            handle_action_error(self.coordinator, err)
             raise action_error(err) from err
         finally:
             await self.coordinator.async_request_refresh()
@@ -131,6 +88,15 @@ class PortainerEntity(CoordinatorEntity[PortainerCoordinator]):
     """An entity fed by the main coordinator."""
 
     _attr_has_entity_name = True
+    # Controls need an administrator's token; sensors work with any.
+    _is_control = False
+
+    @property
+    def available(self) -> bool:
+        """Return whether the last poll worked and a control is allowed."""
+        if self._is_control and self.coordinator.controls_forbidden:
+            return False
+        return super().available
 
 
 class PortainerEnvironmentEntity(PortainerEntity):
@@ -161,6 +127,35 @@ class PortainerEnvironmentEntity(PortainerEntity):
         """Return whether the environment's Docker API answered the last poll."""
         environment = self.environment
         return super().available and environment is not None and environment.reachable
+
+
+class PortainerStackEntity(PortainerEntity):
+    """An entity of a stack device."""
+
+    def __init__(
+        self,
+        coordinator: PortainerCoordinator,
+        stack: StackData,
+        description: EntityDescription,
+    ) -> None:
+        """Initialize the entity."""
+        super().__init__(coordinator)
+        entry = coordinator.config_entry
+        self.entity_description = description
+        self.key: StackKey = stack.key
+        device_id = stack_device_id(entry.entry_id, self.key)
+        self._attr_unique_id = f"{device_id}:{description.key}"
+        self._attr_device_info = stack_device_info(entry, stack)
+
+    @property
+    def stack(self) -> StackData | None:
+        """Return the stack as seen by the latest poll."""
+        return self.coordinator.data.stack(self.key)
+
+    @property
+    def available(self) -> bool:
+        """Return whether the stack is known to the latest poll."""
+        return super().available and self.stack is not None
 
 
 class PortainerContainerEntity(PortainerEntity):
@@ -215,9 +210,10 @@ def add_new_entities[EntityT: Entity](
     *,
     environment_entities: Callable[[EnvironmentData], Iterable[EntityT]] = _none,
     docker_entities: Callable[[EnvironmentData], Iterable[EntityT]] = _none,
+    stack_entities: Callable[[StackData], Iterable[EntityT]] = _none,
     container_entities: Callable[[ContainerData], Iterable[EntityT]] = _none,
 ) -> None:
-    """Add entities now and for every environment or container seen later.
+    """Add entities now and for every environment, stack or container seen later.
 
     Every environment gets its environment entities; Docker entities wait
     until its Docker API first answers, so an environment that is down or
@@ -225,6 +221,7 @@ def add_new_entities[EntityT: Entity](
     """
     known_environments: set[int] = set()
     known_docker: set[int] = set()
+    known_stacks: set[StackKey] = set()
     known_containers: set[ContainerKey] = set()
 
     @callback
@@ -237,6 +234,10 @@ def add_new_entities[EntityT: Entity](
             if environment.reachable and endpoint_id not in known_docker:
                 known_docker.add(endpoint_id)
                 new.extend(docker_entities(environment))
+            for name, stack in environment.stacks.items():
+                if (endpoint_id, name) not in known_stacks:
+                    known_stacks.add((endpoint_id, name))
+                    new.extend(stack_entities(stack))
             for name, data in environment.containers.items():
                 if (endpoint_id, name) not in known_containers:
                     known_containers.add((endpoint_id, name))

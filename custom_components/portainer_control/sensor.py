@@ -28,20 +28,18 @@ from .api import (
     ContainerState,
     DiskUsage,
     DiskUsageCategory,
+    StackType,
     memory_percent,
     memory_used,
 )
-from .coordinator import (
-    ContainerData,
-    EnvironmentData,
-    PortainerConfigEntry,
-    PortainerDiskUsageCoordinator,
-)
+from .coordinator import PortainerConfigEntry, PortainerDiskUsageCoordinator
+from .data import ContainerData, EnvironmentData, StackData
+from .devices import environment_device_info
 from .entity import (
     PortainerContainerEntity,
     PortainerEnvironmentEntity,
+    PortainerStackEntity,
     add_new_entities,
-    environment_device_info,
 )
 from .helpers import environment_device_id
 
@@ -63,6 +61,13 @@ class PortainerEnvironmentSensorDescription(SensorEntityDescription):
     """Describes an environment sensor."""
 
     value_fn: Callable[[EnvironmentData], StateType]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PortainerStackSensorDescription(SensorEntityDescription):
+    """Describes a stack sensor."""
+
+    value_fn: Callable[[StackData], StateType]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -246,6 +251,37 @@ CONTAINER_SENSORS: tuple[PortainerContainerSensorDescription, ...] = (
 )
 
 
+STACK_SENSORS: tuple[PortainerStackSensorDescription, ...] = (
+    PortainerStackSensorDescription(
+        key="stack_status",
+        translation_key="stack_status",
+        device_class=SensorDeviceClass.ENUM,
+        options=["active", "inactive"],
+        value_fn=lambda stack: "active" if stack.active else "inactive",
+    ),
+    PortainerStackSensorDescription(
+        key="stack_type",
+        translation_key="stack_type",
+        device_class=SensorDeviceClass.ENUM,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        options=[stack_type.name.lower() for stack_type in StackType],
+        value_fn=lambda stack: stack.type.name.lower(),
+    ),
+    PortainerStackSensorDescription(
+        key="stack_containers_running",
+        translation_key="stack_containers_running",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda stack: stack.running,
+    ),
+    PortainerStackSensorDescription(
+        key="stack_containers",
+        translation_key="stack_containers",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda stack: len(stack.containers),
+    ),
+)
+
+
 def _info_or_snapshot(
     info_fn: Callable[[EnvironmentData], int | None],
     snapshot_fn: Callable[[EnvironmentData], int | None],
@@ -418,6 +454,10 @@ async def async_setup_entry(
         coordinator,
         async_add_entities,
         docker_entities=_docker_entities,
+        stack_entities=lambda stack: [
+            PortainerStackSensor(coordinator, stack, description)
+            for description in STACK_SENSORS
+        ],
         container_entities=lambda data: [
             PortainerContainerSensor(coordinator, data, description)
             for description in CONTAINER_SENSORS
@@ -449,6 +489,19 @@ class PortainerEnvironmentSensor(PortainerEnvironmentEntity, SensorEntity):
         if (environment := self.environment) is None:
             return None
         return self.entity_description.value_fn(environment)
+
+
+class PortainerStackSensor(PortainerStackEntity, SensorEntity):
+    """A sensor of a stack."""
+
+    entity_description: PortainerStackSensorDescription
+
+    @property
+    def native_value(self) -> StateType:
+        """Return the sensor's value."""
+        if (stack := self.stack) is None:
+            return None
+        return self.entity_description.value_fn(stack)
 
 
 class PortainerDiskUsageSensor(

@@ -6,11 +6,18 @@ from typing import Any
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import ContainerState
+from .const import DOMAIN
 from .coordinator import PortainerConfigEntry
-from .entity import PortainerContainerEntity, add_new_entities, portainer_action
+from .entity import (
+    PortainerContainerEntity,
+    PortainerStackEntity,
+    add_new_entities,
+    portainer_action,
+)
 
 # Actions go to one Portainer server: one at a time keeps it calm.
 PARALLEL_UPDATES = 1
@@ -19,6 +26,9 @@ PARALLEL_UPDATES = 1
 ON_STATES = (ContainerState.RUNNING, ContainerState.PAUSED, ContainerState.RESTARTING)
 
 CONTAINER_SWITCH = SwitchEntityDescription(key="running", translation_key="running")
+STACK_SWITCH = SwitchEntityDescription(
+    key="stack_running", translation_key="stack_running"
+)
 
 
 async def async_setup_entry(
@@ -31,6 +41,13 @@ async def async_setup_entry(
     add_new_entities(
         coordinator,
         async_add_entities,
+        # Only Portainer can start a stack it deployed; label-only projects
+        # get no switch.
+        stack_entities=lambda stack: (
+            [PortainerStackSwitch(coordinator, stack, STACK_SWITCH)]
+            if stack.managed
+            else []
+        ),
         container_entities=lambda data: [
             PortainerContainerSwitch(coordinator, data, CONTAINER_SWITCH)
         ],
@@ -39,6 +56,8 @@ async def async_setup_entry(
 
 class PortainerContainerSwitch(PortainerContainerEntity, SwitchEntity):
     """Starts (on) and stops (off) a container."""
+
+    _is_control = True
 
     # The state the last action asked for, until the next poll confirms it.
     _assumed_on: bool | None = None
@@ -80,3 +99,39 @@ class PortainerContainerSwitch(PortainerContainerEntity, SwitchEntity):
         await self._container_call(method)
         self._assumed_on = running
         self.async_write_ha_state()
+
+
+class PortainerStackSwitch(PortainerStackEntity, SwitchEntity):
+    """Starts (on) and stops (off) a stack through Portainer's stacks API."""
+
+    _is_control = True
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return whether the stack is started."""
+        if (stack := self.stack) is None:
+            return None
+        return stack.active
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Start the stack."""
+        await self._async_set_active(active=True)
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Stop the stack."""
+        await self._async_set_active(active=False)
+
+    @portainer_action
+    async def _async_set_active(self, active: bool) -> None:
+        """Start or stop the stack, then list stacks again at the next poll."""
+        stack = self.stack
+        if stack is None or stack.stack is None:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="stack_missing",
+                translation_placeholders={"stack": self.key[1]},
+            )
+        client = self.coordinator.client
+        method = client.stack_start if active else client.stack_stop
+        await method(stack.stack.id, stack.endpoint_id)
+        self.coordinator.request_stacks_refresh()
