@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+import re
 from typing import Any
 
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
-from homeassistant.const import CONF_URL, CONF_VERIFY_SSL
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlow,
+)
+from homeassistant.const import CONF_SCAN_INTERVAL, CONF_URL, CONF_VERIFY_SSL
+from homeassistant.core import callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
+    BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
@@ -25,7 +40,21 @@ from .api import (
     PortainerTimeoutError,
     SystemStatus,
 )
-from .const import CONF_API_TOKEN, DOMAIN, LOGGER
+from .const import (
+    CONF_API_TOKEN,
+    CONF_CONTAINER_STATS,
+    CONF_DISK_USAGE_INTERVAL,
+    CONF_ENVIRONMENTS,
+    CONF_EXCLUDE_CONTAINERS,
+    CONF_INCLUDE_CONTAINERS,
+    CONF_STATS_CONCURRENCY,
+    DISK_USAGE_INTERVAL_RANGE,
+    DOMAIN,
+    LOGGER,
+    SCAN_INTERVAL_RANGE,
+    STATS_CONCURRENCY_RANGE,
+)
+from .settings import Settings, compile_patterns
 
 URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 TOKEN_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
@@ -70,6 +99,12 @@ class PortainerConfigFlow(ConfigFlow, domain=DOMAIN):
 
     VERSION = 1
     MINOR_VERSION = 1
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> PortainerOptionsFlow:
+        """Return the options flow."""
+        return PortainerOptionsFlow()
 
     async def _async_validate(
         self, data: Mapping[str, Any]
@@ -183,3 +218,140 @@ class PortainerConfigFlow(ConfigFlow, domain=DOMAIN):
             ),
             errors=errors,
         )
+
+
+# Each number option: its unit for the form and its allowed range.
+_NUMBER_OPTIONS: dict[str, tuple[str, tuple[int, int]]] = {
+    CONF_SCAN_INTERVAL: ("s", SCAN_INTERVAL_RANGE),
+    CONF_DISK_USAGE_INTERVAL: ("min", DISK_USAGE_INTERVAL_RANGE),
+    CONF_STATS_CONCURRENCY: ("", STATS_CONCURRENCY_RANGE),
+}
+
+
+def _options_schema(environments: Mapping[str, str]) -> vol.Schema:
+    """Return the options form for the environments Portainer knows."""
+    schema: dict[vol.Marker, Any] = {
+        vol.Required(CONF_ENVIRONMENTS): SelectSelector(
+            SelectSelectorConfig(
+                options=[
+                    SelectOptionDict(value=endpoint_id, label=name)
+                    for endpoint_id, name in environments.items()
+                ],
+                multiple=True,
+                mode=SelectSelectorMode.LIST,
+            )
+        ),
+        vol.Optional(CONF_INCLUDE_CONTAINERS): TextSelector(
+            TextSelectorConfig(multiple=True)
+        ),
+        vol.Optional(CONF_EXCLUDE_CONTAINERS): TextSelector(
+            TextSelectorConfig(multiple=True)
+        ),
+        vol.Required(CONF_CONTAINER_STATS): BooleanSelector(),
+    }
+    for key, (unit, _) in _NUMBER_OPTIONS.items():
+        config = NumberSelectorConfig(mode=NumberSelectorMode.BOX, step=1)
+        if unit:
+            config["unit_of_measurement"] = unit
+        schema[vol.Required(key)] = NumberSelector(config)
+    return vol.Schema(schema)
+
+
+def _validate_options(
+    user_input: dict[str, Any],
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Return per-field errors and the placeholders their messages need."""
+    errors: dict[str, str] = {}
+    placeholders: dict[str, str] = {}
+    if not user_input.get(CONF_ENVIRONMENTS):
+        errors[CONF_ENVIRONMENTS] = "no_environments"
+    for field in (CONF_INCLUDE_CONTAINERS, CONF_EXCLUDE_CONTAINERS):
+        for pattern in user_input.get(field, []):
+            try:
+                compile_patterns([pattern])
+            except re.error as err:
+                errors[field] = "invalid_pattern"
+                placeholders["pattern"] = f"{pattern} ({err})"
+    for key, (_, (low, high)) in _NUMBER_OPTIONS.items():
+        if not low <= user_input[key] <= high:
+            errors[key] = f"{key}_out_of_range"
+    return errors, placeholders
+
+
+class PortainerOptionsFlow(OptionsFlow):
+    """Choose what to watch and how often."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show and check the options."""
+        environments = self._known_environments()
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {"pattern": ""}
+        if user_input is not None:
+            errors, found = _validate_options(user_input)
+            placeholders.update(found)
+            if not errors:
+                return self.async_create_entry(
+                    data=self._options_to_store(user_input, environments)
+                )
+
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(
+                _options_schema(environments), user_input or self._current_options()
+            ),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    def _known_environments(self) -> dict[str, str]:
+        """Return the environments to choose from, by Id, with their names."""
+        runtime = getattr(self.config_entry, "runtime_data", None)
+        if runtime is not None:
+            return {
+                str(endpoint.id): endpoint.name
+                for endpoint in runtime.coordinator.endpoints
+            }
+        # Not loaded: offer at least what the user chose before.
+        stored = self.config_entry.options.get(CONF_ENVIRONMENTS, [])
+        return {endpoint_id: endpoint_id for endpoint_id in stored}
+
+    def _current_options(self) -> dict[str, Any]:
+        """Return the stored options, with every default filled in."""
+        settings = Settings.from_options(self.config_entry.options)
+        environments = self._known_environments()
+        return {
+            CONF_ENVIRONMENTS: [
+                endpoint_id
+                for endpoint_id in environments
+                if settings.includes_environment(int(endpoint_id))
+            ],
+            CONF_INCLUDE_CONTAINERS: [p.pattern for p in settings.include],
+            CONF_EXCLUDE_CONTAINERS: [p.pattern for p in settings.exclude],
+            CONF_CONTAINER_STATS: settings.container_stats,
+            CONF_SCAN_INTERVAL: int(settings.scan_interval.total_seconds()),
+            CONF_DISK_USAGE_INTERVAL: int(
+                settings.disk_usage_interval.total_seconds() // 60
+            ),
+            CONF_STATS_CONCURRENCY: settings.stats_concurrency,
+        }
+
+    @staticmethod
+    def _options_to_store(
+        user_input: dict[str, Any], environments: Mapping[str, str]
+    ) -> dict[str, Any]:
+        """Return the options as stored: every environment chosen means all."""
+        chosen = sorted(user_input[CONF_ENVIRONMENTS])
+        return {
+            # Choosing every environment also takes the ones added later.
+            CONF_ENVIRONMENTS: [] if set(chosen) >= set(environments) else chosen,
+            CONF_INCLUDE_CONTAINERS: [
+                p for p in user_input.get(CONF_INCLUDE_CONTAINERS, []) if p.strip()
+            ],
+            CONF_EXCLUDE_CONTAINERS: [
+                p for p in user_input.get(CONF_EXCLUDE_CONTAINERS, []) if p.strip()
+            ],
+            CONF_CONTAINER_STATS: user_input[CONF_CONTAINER_STATS],
+            **{key: int(user_input[key]) for key in _NUMBER_OPTIONS},
+        }

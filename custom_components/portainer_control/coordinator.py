@@ -85,6 +85,8 @@ class PortainerCoordinator(DataUpdateCoordinator[PortainerData]):
             update_interval=self.settings.scan_interval,
         )
         self.client = client
+        # Every environment Portainer lists, included by the options or not.
+        self.endpoints: list[Endpoint] = []
         # Whether Portainer refused a control: the token is not an admin's.
         self.controls_forbidden = False
         self._limit = asyncio.Semaphore(self.settings.stats_concurrency)
@@ -138,6 +140,7 @@ class PortainerCoordinator(DataUpdateCoordinator[PortainerData]):
                 translation_placeholders={"error": str(err)},
             ) from err
 
+        self.endpoints = endpoints
         try:
             environments = await asyncio.gather(
                 *(
