@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
+import asyncio
+from collections.abc import AsyncGenerator, Generator
 import copy
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,9 +23,12 @@ from custom_components.portainer_control.api import (
     ContainerDetails,
     ContainerStats,
     DiskUsage,
+    DistributionInspect,
+    DockerEvent,
     DockerInfo,
     DockerVersion,
     Endpoint,
+    ImageDetails,
     PortainerEnvironmentUnavailableError,
     PortainerNotFoundError,
     PruneResult,
@@ -81,9 +85,26 @@ class FakePortainer:
         )
         self.disk_usage: dict[str, Any] = load_fixture("system_df_api_1_51.json")
         self.stacks: list[dict[str, Any]] = load_fixture("stacks.json")
+        self.image: dict[str, Any] = load_fixture("image_inspect.json")
+        self.distribution: dict[str, Any] = load_fixture("distribution_inspect.json")
+        # What each environment's event stream yields next; an error drops it.
+        self.events: dict[int, asyncio.Queue[DockerEvent | Exception]] = {}
         # Cumulative CPU nanoseconds added per stats call, per container Id.
         self.cpu_step: int = 50_000_000
         self._calls: dict[str, int] = {}
+
+    def event_queue(self, endpoint_id: int) -> asyncio.Queue[DockerEvent | Exception]:
+        """Return the queue feeding an environment's event stream."""
+        return self.events.setdefault(endpoint_id, asyncio.Queue())
+
+    async def stream_events(self, endpoint_id: int) -> AsyncGenerator[DockerEvent]:
+        """Yield queued events; raise a queued error as a dropped stream."""
+        queue = self.event_queue(endpoint_id)
+        while True:
+            item = await queue.get()
+            if isinstance(item, Exception):
+                raise item
+            yield item
 
     def find(self, container_id: str) -> tuple[int, dict[str, Any]]:
         """Return a container's environment and list entry by Id."""
@@ -246,6 +267,15 @@ def mock_portainer_client(
         client.stacks.side_effect = lambda *_, **__: [
             Stack.from_dict(stack) for stack in fake.stacks
         ]
+        client.events.side_effect = lambda endpoint_id, **_: fake.stream_events(
+            endpoint_id
+        )
+        client.image_inspect.side_effect = lambda *_, **__: ImageDetails.from_dict(
+            fake.image
+        )
+        client.distribution_inspect.side_effect = (
+            lambda *_, **__: DistributionInspect.from_dict(fake.distribution)
+        )
         client.images_prune.return_value = PruneResult.from_dict(
             load_fixture("images_prune.json")
         )

@@ -180,9 +180,8 @@ async def remove_test_containers(engine: EngineClient, run_id: str) -> None:
                 raise
 
 
-@pytest.fixture
-def unix_sockets_enabled(socket_enabled: None) -> None:
-    """Let the test connect to 127.0.0.1 and to unix sockets.
+def allow_unix_sockets() -> None:
+    """Let the running test connect to 127.0.0.1 and to unix sockets.
 
     Home Assistant's test plugin allows connections to 127.0.0.1 only, which
     blocks the engine's unix socket; pytest-socket resets this after the test.
@@ -191,8 +190,9 @@ def unix_sockets_enabled(socket_enabled: None) -> None:
 
 
 @pytest.fixture
-def docker_engine(unix_sockets_enabled: None) -> Path:
+def docker_engine(socket_enabled: None) -> Path:
     """Return the test engine's socket path (skip without it, fail in CI)."""
+    allow_unix_sockets()
     return require_engine()
 
 

@@ -18,6 +18,7 @@ from custom_components.portainer_control.const import (
     CONF_DISK_USAGE_INTERVAL,
     CONF_ENVIRONMENTS,
     CONF_EXCLUDE_CONTAINERS,
+    CONF_IMAGE_UPDATE_INTERVAL,
     CONF_INCLUDE_CONTAINERS,
     CONF_STATS_CONCURRENCY,
     DOMAIN,
@@ -31,6 +32,7 @@ VALID: dict[str, Any] = {
     CONF_SCAN_INTERVAL: 30,
     CONF_DISK_USAGE_INTERVAL: 30,
     CONF_STATS_CONCURRENCY: 32,
+    CONF_IMAGE_UPDATE_INTERVAL: 6,
 }
 
 
@@ -70,6 +72,11 @@ async def test_defaults_shown(
             {CONF_DISK_USAGE_INTERVAL: 1},
             CONF_DISK_USAGE_INTERVAL,
             "disk_usage_interval_out_of_range",
+        ),
+        (
+            {CONF_IMAGE_UPDATE_INTERVAL: 0},
+            CONF_IMAGE_UPDATE_INTERVAL,
+            "image_update_interval_out_of_range",
         ),
         (
             {CONF_STATS_CONCURRENCY: 0},

@@ -18,7 +18,14 @@ from syrupy.assertion import SnapshotAssertion
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
 @pytest.mark.parametrize(
     "platform",
-    [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SENSOR, Platform.SWITCH],
+    [
+        Platform.BINARY_SENSOR,
+        Platform.BUTTON,
+        Platform.EVENT,
+        Platform.SENSOR,
+        Platform.SWITCH,
+        Platform.UPDATE,
+    ],
 )
 async def test_platform_snapshot(
     hass: HomeAssistant,
@@ -32,6 +39,6 @@ async def test_platform_snapshot(
     with patch("custom_components.portainer_control.PLATFORMS", [platform]):
         mock_config_entry.add_to_hass(hass)
         await hass.config_entries.async_setup(mock_config_entry.entry_id)
-        await hass.async_block_till_done()
+        await hass.async_block_till_done(wait_background_tasks=True)
 
     await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)

@@ -17,6 +17,7 @@ from custom_components.portainer_control.binary_sensor import (
     REACHABLE,
 )
 from custom_components.portainer_control.button import CONTAINER_BUTTONS, PRUNE_IMAGES
+from custom_components.portainer_control.event import CONTAINER_EVENT
 from custom_components.portainer_control.sensor import (
     CONTAINER_SENSORS,
     DISK_USAGE_SENSORS,
@@ -24,6 +25,7 @@ from custom_components.portainer_control.sensor import (
     STACK_SENSORS,
 )
 from custom_components.portainer_control.switch import CONTAINER_SWITCH, STACK_SWITCH
+from custom_components.portainer_control.update import IMAGE_UPDATE
 
 INTEGRATION = Path(entity.__file__).parent
 
@@ -37,6 +39,8 @@ DESCRIPTIONS: dict[str, tuple[EntityDescription, ...]] = {
     "binary_sensor": (*CONTAINER_BINARY_SENSORS, REACHABLE),
     "switch": (CONTAINER_SWITCH, STACK_SWITCH),
     "button": (*CONTAINER_BUTTONS, PRUNE_IMAGES),
+    "update": (IMAGE_UPDATE,),
+    "event": (CONTAINER_EVENT,),
 }
 
 # A translated exception of Home Assistant, up to its closing parenthesis.

@@ -20,10 +20,19 @@ from .coordinator import (
     PortainerDiskUsageCoordinator,
     PortainerRuntimeData,
 )
+from .events import EventWatcher
 from .helpers import DeviceKind, parse_device_id
+from .image_updates import ImageUpdateCoordinator
 from .services import async_setup_services
 
-PLATFORMS = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SENSOR, Platform.SWITCH]
+PLATFORMS = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.EVENT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+    Platform.UPDATE,
+]
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -49,16 +58,23 @@ async def async_setup_entry(hass: HomeAssistant, entry: PortainerConfigEntry) ->
     await coordinator.async_config_entry_first_refresh()
 
     disk_usage = PortainerDiskUsageCoordinator(hass, entry, client, coordinator)
+    image_updates = ImageUpdateCoordinator(hass, entry, client, coordinator)
     entry.runtime_data = PortainerRuntimeData(
-        client=client, coordinator=coordinator, disk_usage=disk_usage
+        client=client,
+        coordinator=coordinator,
+        disk_usage=disk_usage,
+        image_updates=image_updates,
     )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
 
-    # Disk usage can take many seconds: never hold up setup for it.
-    entry.async_create_background_task(
-        hass, disk_usage.async_refresh(), f"{DOMAIN} first disk usage"
-    )
+    # Disk usage and registry checks can take many seconds: never hold up
+    # setup for them.
+    for slow in (disk_usage, image_updates):
+        entry.async_create_background_task(
+            hass, slow.async_refresh(), f"{DOMAIN} first {slow.name}"
+        )
+    EventWatcher(hass, entry, coordinator).async_start()
     return True
 
 

@@ -46,10 +46,12 @@ from .const import (
     CONF_DISK_USAGE_INTERVAL,
     CONF_ENVIRONMENTS,
     CONF_EXCLUDE_CONTAINERS,
+    CONF_IMAGE_UPDATE_INTERVAL,
     CONF_INCLUDE_CONTAINERS,
     CONF_STATS_CONCURRENCY,
     DISK_USAGE_INTERVAL_RANGE,
     DOMAIN,
+    IMAGE_UPDATE_INTERVAL_RANGE,
     LOGGER,
     SCAN_INTERVAL_RANGE,
     STATS_CONCURRENCY_RANGE,
@@ -225,6 +227,7 @@ _NUMBER_OPTIONS: dict[str, tuple[str, tuple[int, int]]] = {
     CONF_SCAN_INTERVAL: ("s", SCAN_INTERVAL_RANGE),
     CONF_DISK_USAGE_INTERVAL: ("min", DISK_USAGE_INTERVAL_RANGE),
     CONF_STATS_CONCURRENCY: ("", STATS_CONCURRENCY_RANGE),
+    CONF_IMAGE_UPDATE_INTERVAL: ("h", IMAGE_UPDATE_INTERVAL_RANGE),
 }
 
 
@@ -335,6 +338,9 @@ class PortainerOptionsFlow(OptionsFlow):
                 settings.disk_usage_interval.total_seconds() // 60
             ),
             CONF_STATS_CONCURRENCY: settings.stats_concurrency,
+            CONF_IMAGE_UPDATE_INTERVAL: int(
+                settings.image_update_interval.total_seconds() // 3600
+            ),
         }
 
     @staticmethod

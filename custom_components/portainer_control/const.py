@@ -42,3 +42,12 @@ STATS_CONCURRENCY_RANGE: Final = (1, 128)
 STACKS_INTERVAL: Final = timedelta(hours=1)
 # Consecutive failed polls of an environment before a repair issue says so.
 ENVIRONMENT_DOWN_POLLS: Final = 3
+
+CONF_IMAGE_UPDATE_INTERVAL: Final = "image_update_interval"
+IMAGE_UPDATE_INTERVAL: Final = timedelta(hours=6)
+IMAGE_UPDATE_INTERVAL_RANGE: Final = (1, 168)
+# Registries limit anonymous manifest requests: a few at a time is polite.
+IMAGE_CHECK_CONCURRENCY: Final = 4
+
+# Seconds to wait before reconnecting a dropped event stream, attempt by attempt.
+EVENT_STREAM_BACKOFF: Final = (1, 2, 5, 10, 30, 60)

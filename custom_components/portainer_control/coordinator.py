@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
@@ -42,6 +43,9 @@ from .data import ContainerData, EnvironmentData, PortainerData, StackData
 from .devices import DeviceManager
 from .settings import Settings
 
+if TYPE_CHECKING:
+    from .image_updates import ImageUpdateCoordinator
+
 
 @dataclass(slots=True)
 class PortainerRuntimeData:
@@ -50,6 +54,7 @@ class PortainerRuntimeData:
     client: PortainerClient
     coordinator: PortainerCoordinator
     disk_usage: PortainerDiskUsageCoordinator
+    image_updates: ImageUpdateCoordinator
 
 
 type PortainerConfigEntry = ConfigEntry[PortainerRuntimeData]
@@ -212,8 +217,8 @@ class PortainerCoordinator(DataUpdateCoordinator[PortainerData]):
             previous is None
             or not same_container
             or previous.details is None
-            or previous.state is not container.state
-            or previous.health is not container.health
+            or previous.container.state is not container.state
+            or previous.container.health is not container.health
         )
         if previous is not None and not changed:
             data.details = previous.details

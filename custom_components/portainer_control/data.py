@@ -31,6 +31,9 @@ class ContainerData:
     stats: ContainerStats | None = None
     cpu_percent: float | None = None
     network_rates: tuple[float, float] | None = None
+    # What Docker's event stream said since the poll; the next poll resets it.
+    event_state: ContainerState | None = None
+    event_health: ContainerHealth | None = None
 
     @property
     def key(self) -> ContainerKey:
@@ -45,13 +48,13 @@ class ContainerData:
 
     @property
     def state(self) -> ContainerState:
-        """Return the container's state from the list."""
-        return self.container.state
+        """Return the container's state: from events since the poll, or the list."""
+        return self.event_state or self.container.state
 
     @property
     def health(self) -> ContainerHealth:
-        """Return the container's health from the list's status text."""
-        return self.container.health
+        """Return the container's health: from events, or the list's status."""
+        return self.event_health or self.container.health
 
 
 @dataclass(slots=True, kw_only=True)

@@ -15,10 +15,12 @@ from .const import (
     CONF_DISK_USAGE_INTERVAL,
     CONF_ENVIRONMENTS,
     CONF_EXCLUDE_CONTAINERS,
+    CONF_IMAGE_UPDATE_INTERVAL,
     CONF_INCLUDE_CONTAINERS,
     CONF_STATS_CONCURRENCY,
     DEFAULT_SCAN_INTERVAL,
     DISK_USAGE_INTERVAL,
+    IMAGE_UPDATE_INTERVAL,
     STATS_CONCURRENCY,
 )
 
@@ -40,6 +42,7 @@ class Settings:
     container_stats: bool = True
     disk_usage_interval: timedelta = DISK_USAGE_INTERVAL
     stats_concurrency: int = STATS_CONCURRENCY
+    image_update_interval: timedelta = IMAGE_UPDATE_INTERVAL
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> Settings:
@@ -63,6 +66,12 @@ class Settings:
             ),
             stats_concurrency=int(
                 options.get(CONF_STATS_CONCURRENCY, STATS_CONCURRENCY)
+            ),
+            image_update_interval=timedelta(
+                hours=options.get(
+                    CONF_IMAGE_UPDATE_INTERVAL,
+                    IMAGE_UPDATE_INTERVAL.total_seconds() / 3600,
+                )
             ),
         )
 

@@ -23,6 +23,7 @@ from .exceptions import (
     PortainerError,
     PortainerForbiddenError,
     PortainerNotFoundError,
+    PortainerRateLimitError,
     PortainerResponseError,
     PortainerStreamError,
     PortainerTimeoutError,
@@ -69,6 +70,7 @@ _ERRORS_BY_STATUS: dict[int, type[PortainerError]] = {
     HTTPStatus.UNAUTHORIZED: PortainerAuthenticationError,
     HTTPStatus.FORBIDDEN: PortainerForbiddenError,
     HTTPStatus.NOT_FOUND: PortainerNotFoundError,
+    HTTPStatus.TOO_MANY_REQUESTS: PortainerRateLimitError,
     HTTPStatus.BAD_GATEWAY: PortainerEnvironmentUnavailableError,
     HTTPStatus.SERVICE_UNAVAILABLE: PortainerEnvironmentUnavailableError,
 }

@@ -35,5 +35,9 @@ class PortainerResponseError(PortainerError):
     """Portainer answered with an unexpected status or a body that is not JSON."""
 
 
+class PortainerRateLimitError(PortainerResponseError):
+    """A registry behind Docker refused for now: too many requests (HTTP 429)."""
+
+
 class PortainerStreamError(PortainerError):
     """A streamed Docker answer reported an error line."""
