@@ -386,3 +386,30 @@ async def test_disk_usage_unknown_until_answered(
 
     state = hass.states.get("sensor.local_images_disk_usage")
     assert state.state == STATE_UNAVAILABLE
+
+
+async def test_environment_loss_logged_once(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    fake_portainer: FakePortainer,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An environment lost, then back, is one info line each way."""
+    caplog.set_level(logging.INFO, logger="custom_components.portainer_control")
+    containers = fake_portainer.containers.pop(1)
+    await _poll(hass, freezer)
+    await _poll(hass, freezer)
+    fake_portainer.containers[1] = containers
+    await _poll(hass, freezer)
+    await _poll(hass, freezer)
+
+    ours = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name.startswith("custom_components") and "local" in r.getMessage()
+    ]
+    assert ours == [
+        "Environment local is not answering",
+        "Environment local answers again",
+    ]

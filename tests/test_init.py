@@ -7,14 +7,18 @@ from unittest.mock import AsyncMock
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.portainer_control.api import (
     PortainerAuthenticationError,
     PortainerConnectionError,
 )
 from custom_components.portainer_control.const import DOMAIN
+
+from .conftest import FakePortainer
 
 
 async def test_setup_and_unload(
@@ -80,3 +84,41 @@ async def test_devices(
     assert by_name["homeassistant"].via_device_id == by_name["home"].id
     assert by_name["home"].via_device_id == by_name["local"].id
     assert by_name["grafana"].via_device_id == by_name["local"].id
+
+
+async def test_remove_devices(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    fake_portainer: FakePortainer,
+    device_registry: dr.DeviceRegistry,
+    hass_ws_client: WebSocketGenerator,
+) -> None:
+    """Only a device whose environment, stack or container is gone may go."""
+    assert await async_setup_component(hass, "config", {})
+    client = await hass_ws_client(hass)
+    entry_id = init_integration.entry_id
+
+    async def remove(suffix: str) -> bool:
+        device = device_registry.async_get_device(
+            identifiers={(DOMAIN, f"{entry_id}:{suffix}")}
+        )
+        assert device is not None
+        await client.send_json_auto_id(
+            {
+                "type": "config/device_registry/remove_config_entry",
+                "config_entry_id": entry_id,
+                "device_id": device.id,
+            }
+        )
+        return bool((await client.receive_json())["success"])
+
+    for suffix in ("1", "1:stack:home", "1:mosquitto"):
+        assert not await remove(suffix)
+
+    fake_portainer.remove_container(1, "mosquitto")
+    fake_portainer.stacks.pop(0)
+    fake_portainer.by_name(1, "homeassistant")["Labels"] = {}
+    fake_portainer.endpoints.pop()
+    await init_integration.runtime_data.coordinator.async_refresh()
+    for suffix in ("4", "1:stack:home", "1:mosquitto"):
+        assert await remove(suffix)

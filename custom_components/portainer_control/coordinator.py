@@ -328,21 +328,24 @@ class PortainerCoordinator(DataUpdateCoordinator[PortainerData]):
         self._stacks_fetched = None
 
     def _update_environment_issues(self, data: PortainerData) -> None:
-        """Raise a repair issue for an environment down several polls running."""
+        """Log an environment lost or back once; raise a repair when it stays down."""
         for endpoint_id, environment in data.environments.items():
             if not environment.endpoint.has_docker_api:
                 continue
+            name = environment.endpoint.name
             issue_id = f"{self.config_entry.entry_id}_environment_down_{endpoint_id}"
             if environment.reachable:
-                if self._down_polls.pop(endpoint_id, 0) >= ENVIRONMENT_DOWN_POLLS:
-                    LOGGER.info("Environment %s is back", environment.endpoint.name)
+                if (polls := self._down_polls.pop(endpoint_id, 0)) > 0:
+                    LOGGER.info("Environment %s answers again", name)
+                if polls >= ENVIRONMENT_DOWN_POLLS:
                     ir.async_delete_issue(self.hass, DOMAIN, issue_id)
                 continue
             polls = self._down_polls[endpoint_id] = (
                 self._down_polls.get(endpoint_id, 0) + 1
             )
+            if polls == 1:
+                LOGGER.info("Environment %s is not answering", name)
             if polls == ENVIRONMENT_DOWN_POLLS:
-                LOGGER.info("Environment %s is down", environment.endpoint.name)
                 ir.async_create_issue(
                     self.hass,
                     DOMAIN,
@@ -351,7 +354,7 @@ class PortainerCoordinator(DataUpdateCoordinator[PortainerData]):
                     severity=ir.IssueSeverity.WARNING,
                     translation_key="environment_down",
                     translation_placeholders={
-                        "environment": environment.endpoint.name,
+                        "environment": name,
                         "polls": str(polls),
                     },
                 )
