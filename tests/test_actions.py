@@ -146,6 +146,26 @@ async def test_recreate_button(
     )
 
 
+async def test_recreate_button_local_image(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    mock_portainer_client: AsyncMock,
+    fake_portainer: FakePortainer,
+) -> None:
+    """An image built on the host (no repository digest) is not pulled."""
+    container_id = fake_portainer.by_name(1, "homeassistant")["Id"]
+    fake_portainer.image["RepoDigests"] = []
+    mock_portainer_client.image_inspect.reset_mock()
+
+    await _call(hass, BUTTON_DOMAIN, SERVICE_PRESS, "button.homeassistant_recreate")
+
+    image_id = fake_portainer.inspect(container_id)["Image"]
+    mock_portainer_client.image_inspect.assert_awaited_once_with(1, image_id)
+    mock_portainer_client.container_recreate.assert_awaited_once_with(
+        1, container_id, pull_image=False, timeout=RECREATE_TIMEOUT
+    )
+
+
 @pytest.mark.parametrize(
     ("entity_id", "state"),
     [

@@ -29,6 +29,7 @@ from custom_components.portainer_control.const import (
     STALE_CONTAINER_AGE,
     SYSTEM_INFO_INTERVAL,
 )
+from custom_components.portainer_control.devices import device_by_identifier
 
 from .conftest import FakePortainer
 
@@ -168,13 +169,14 @@ async def test_new_and_removed_containers(
 
     assert hass.states.get("switch.whoami_running").state == STATE_ON
     assert hass.states.get("switch.backup_running").state == STATE_UNAVAILABLE
-    identifier = (DOMAIN, f"{init_integration.entry_id}:1:backup")
-    assert device_registry.async_get_device(identifiers={identifier}) is not None
+    entry_id = init_integration.entry_id
+    identifier = f"{entry_id}:1:backup"
+    assert device_by_identifier(device_registry, entry_id, identifier) is not None
 
     freezer.tick(STALE_CONTAINER_AGE - DEFAULT_SCAN_INTERVAL)
     await _poll(hass, freezer)
 
-    assert device_registry.async_get_device(identifiers={identifier}) is None
+    assert device_by_identifier(device_registry, entry_id, identifier) is None
 
 
 async def test_stale_devices_removed_at_start(
@@ -198,8 +200,9 @@ async def test_stale_devices_removed_at_start(
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
 
-    assert device_registry.async_get_device(identifiers={gone}) is None
-    assert device_registry.async_get_device(identifiers={unreachable}) is not None
+    entry_id = mock_config_entry.entry_id
+    assert device_by_identifier(device_registry, entry_id, gone[1]) is None
+    assert device_by_identifier(device_registry, entry_id, unreachable[1])
 
 
 async def test_same_name_on_two_environments(

@@ -17,6 +17,7 @@ from custom_components.portainer_control.api import (
     PortainerConnectionError,
 )
 from custom_components.portainer_control.const import DOMAIN
+from custom_components.portainer_control.devices import device_by_identifier
 
 from .conftest import FakePortainer
 
@@ -99,9 +100,7 @@ async def test_remove_devices(
     entry_id = init_integration.entry_id
 
     async def remove(suffix: str) -> bool:
-        device = device_registry.async_get_device(
-            identifiers={(DOMAIN, f"{entry_id}:{suffix}")}
-        )
+        device = device_by_identifier(device_registry, entry_id, f"{entry_id}:{suffix}")
         assert device is not None
         await client.send_json_auto_id(
             {

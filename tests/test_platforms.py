@@ -8,11 +8,10 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    snapshot_platform,
-)
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
+
+from .snapshots_helper import snapshot_entities
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
@@ -41,4 +40,4 @@ async def test_platform_snapshot(
         await hass.config_entries.async_setup(mock_config_entry.entry_id)
         await hass.async_block_till_done(wait_background_tasks=True)
 
-    await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
+    await snapshot_entities(hass, entity_registry, snapshot, mock_config_entry.entry_id)

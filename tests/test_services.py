@@ -17,6 +17,7 @@ from custom_components.portainer_control.api import (
     PortainerForbiddenError,
 )
 from custom_components.portainer_control.const import DOMAIN, RECREATE_TIMEOUT
+from custom_components.portainer_control.devices import device_by_identifier
 from custom_components.portainer_control.services import (
     SERVICE_PRUNE_IMAGES,
     SERVICE_RECREATE_CONTAINER,
@@ -28,8 +29,8 @@ from .conftest import FakePortainer
 
 def _device(registry: dr.DeviceRegistry, entry: MockConfigEntry, suffix: str) -> str:
     """Return the registry Id of one of the entry's devices."""
-    device = registry.async_get_device(
-        identifiers={(DOMAIN, f"{entry.entry_id}:{suffix}")}
+    device = device_by_identifier(
+        registry, entry.entry_id, f"{entry.entry_id}:{suffix}"
     )
     assert device is not None
     return device.id

@@ -25,7 +25,8 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.portainer_control.api import PortainerConnectionError
-from custom_components.portainer_control.const import DOMAIN, STACKS_INTERVAL
+from custom_components.portainer_control.const import STACKS_INTERVAL
+from custom_components.portainer_control.devices import device_by_identifier
 
 from .conftest import FakePortainer
 
@@ -64,9 +65,8 @@ async def test_label_only_project(
     assert hass.states.get("sensor.home_status").state == "active"
     assert hass.states.get("switch.home_running") is None
     assert hass.states.get("sensor.monitoring_status") is None
-    stack = device_registry.async_get_device(
-        identifiers={(DOMAIN, f"{mock_config_entry.entry_id}:1:stack:home")}
-    )
+    entry_id = mock_config_entry.entry_id
+    stack = device_by_identifier(device_registry, entry_id, f"{entry_id}:1:stack:home")
     assert stack is not None
     assert stack.configuration_url.endswith("/#!/1/docker/stacks")
 

@@ -28,7 +28,6 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
-import voluptuous as vol
 from yarl import URL
 
 from .api import (
@@ -40,6 +39,7 @@ from .api import (
     PortainerTimeoutError,
     SystemStatus,
 )
+from .compat import vol
 from .const import (
     CONF_API_TOKEN,
     CONF_CONTAINER_STATS,

@@ -8,6 +8,7 @@ or once it has been absent for STALE_CONTAINER_AGE.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_URL
@@ -42,6 +43,37 @@ ENVIRONMENT_MODELS: dict[EndpointType, str] = {
 }
 
 
+# Newer releases link a device to its parent by registry id; older ones take
+# the parent's identifier.
+_LINK_BY_ID = "via_device_id" in DeviceInfo.__annotations__
+
+
+def device_by_identifier(
+    registry: dr.DeviceRegistry, entry_id: str, identifier: str
+) -> dr.DeviceEntry | None:
+    """Return the entry's device with this identifier of ours."""
+    # Newer releases scope identifiers to a config entry and deprecate the
+    # unscoped look-up.
+    if hasattr(registry, "async_get_device_by_identifier"):
+        device: dr.DeviceEntry | None = registry.async_get_device_by_identifier(
+            (DOMAIN, identifier), entry_id
+        )
+        return device
+    return registry.async_get_device(identifiers={(DOMAIN, identifier)})
+
+
+def _with_parent(
+    hass: HomeAssistant, entry: ConfigEntry, info: DeviceInfo, parent: str
+) -> DeviceInfo:
+    """Return the device info linked to its parent device."""
+    fields = cast("dict[str, Any]", info)
+    if not _LINK_BY_ID:
+        fields["via_device"] = (DOMAIN, parent)
+    elif device := device_by_identifier(dr.async_get(hass), entry.entry_id, parent):
+        fields["via_device_id"] = device.id
+    return info
+
+
 def environment_device_info(
     entry: ConfigEntry, environment: EnvironmentData
 ) -> DeviceInfo:
@@ -59,39 +91,44 @@ def environment_device_info(
     )
 
 
-def stack_device_info(entry: ConfigEntry, stack: StackData) -> DeviceInfo:
+def stack_device_info(
+    hass: HomeAssistant, entry: ConfigEntry, stack: StackData
+) -> DeviceInfo:
     """Return the device of a stack, between its environment and containers."""
-    return DeviceInfo(
+    info = DeviceInfo(
         identifiers={(DOMAIN, stack_device_id(entry.entry_id, stack.key))},
         name=stack.name,
         manufacturer="Portainer",
         model="Stack",
-        via_device=(DOMAIN, environment_device_id(entry.entry_id, stack.endpoint_id)),
         configuration_url=stack_url(
             entry.data[CONF_URL],
             stack.endpoint_id,
             stack.stack.id if stack.stack is not None else None,
         ),
     )
+    parent = environment_device_id(entry.entry_id, stack.endpoint_id)
+    return _with_parent(hass, entry, info, parent)
 
 
-def container_device_info(entry: ConfigEntry, data: ContainerData) -> DeviceInfo:
+def container_device_info(
+    hass: HomeAssistant, entry: ConfigEntry, data: ContainerData
+) -> DeviceInfo:
     """Return the device of a container, under its stack or environment."""
+    info = DeviceInfo(
+        identifiers={(DOMAIN, container_device_id(entry.entry_id, data.key))},
+        name=data.container.name,
+        manufacturer="Docker",
+        model=data.container.image,
+        configuration_url=container_url(
+            entry.data[CONF_URL], data.endpoint_id, data.container.id
+        ),
+    )
     parent = (
         stack_device_id(entry.entry_id, data.stack_key)
         if data.stack_key is not None
         else environment_device_id(entry.entry_id, data.endpoint_id)
     )
-    return DeviceInfo(
-        identifiers={(DOMAIN, container_device_id(entry.entry_id, data.key))},
-        name=data.container.name,
-        manufacturer="Docker",
-        model=data.container.image,
-        via_device=(DOMAIN, parent),
-        configuration_url=container_url(
-            entry.data[CONF_URL], data.endpoint_id, data.container.id
-        ),
-    )
+    return _with_parent(hass, entry, info, parent)
 
 
 def _refs(data: PortainerData) -> set[DeviceRef]:
@@ -179,7 +216,7 @@ class DeviceManager:
                     self._registered[ref] = None
                     registry.async_get_or_create(
                         config_entry_id=entry_id,
-                        **stack_device_info(self._entry, stack),
+                        **stack_device_info(self._hass, self._entry, stack),
                     )
 
     def _follow_recreated(
@@ -191,8 +228,12 @@ class DeviceManager:
                 before = previous.container(data_now.key)
                 if before is None or before.container.id == data_now.container.id:
                     continue
-                info = container_device_info(self._entry, data_now)
-                if device := registry.async_get_device(identifiers=info["identifiers"]):
+                info = container_device_info(self._hass, self._entry, data_now)
+                identifier = container_device_id(self._entry.entry_id, data_now.key)
+                device = device_by_identifier(
+                    registry, self._entry.entry_id, identifier
+                )
+                if device is not None:
                     registry.async_update_device(
                         device.id,
                         model=info.get("model"),

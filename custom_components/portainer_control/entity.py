@@ -145,7 +145,7 @@ class PortainerStackEntity(PortainerEntity):
         self.key: StackKey = stack.key
         device_id = stack_device_id(entry.entry_id, self.key)
         self._attr_unique_id = f"{device_id}:{description.key}"
-        self._attr_device_info = stack_device_info(entry, stack)
+        self._attr_device_info = stack_device_info(coordinator.hass, entry, stack)
 
     @property
     def stack(self) -> StackData | None:
@@ -174,7 +174,7 @@ class PortainerContainerEntity(PortainerEntity):
         self.key: ContainerKey = data.key
         device_id = container_device_id(entry.entry_id, self.key)
         self._attr_unique_id = f"{device_id}:{description.key}"
-        self._attr_device_info = container_device_info(entry, data)
+        self._attr_device_info = container_device_info(coordinator.hass, entry, data)
 
     @property
     def container(self) -> ContainerData | None:

@@ -6,8 +6,8 @@ from typing import Any
 
 from homeassistant.components.repairs import RepairsFlow
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResult
-import voluptuous as vol
+
+from .compat import RepairsFlowResult, vol
 
 
 class InsufficientPermissionsRepairFlow(RepairsFlow):
@@ -19,13 +19,13 @@ class InsufficientPermissionsRepairFlow(RepairsFlow):
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
-    ) -> FlowResult:
+    ) -> RepairsFlowResult:
         """Explain what needs an administrator's token."""
         return await self.async_step_confirm()
 
     async def async_step_confirm(
         self, user_input: dict[str, Any] | None = None
-    ) -> FlowResult:
+    ) -> RepairsFlowResult:
         """Start reauthentication once the user confirms."""
         if user_input is not None:
             if entry := self.hass.config_entries.async_get_entry(self._entry_id):

@@ -14,9 +14,9 @@ from homeassistant.core import (
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.util.json import JsonValueType
-import voluptuous as vol
 
 from .api import PortainerError
+from .compat import vol
 from .const import DOMAIN, RECREATE_TIMEOUT
 from .coordinator import PortainerConfigEntry
 from .entity import action_error, handle_action_error

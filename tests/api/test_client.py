@@ -33,7 +33,7 @@ from custom_components.portainer_control.api import (
 )
 
 from . import load_fixture, load_fixture_text
-from .conftest import BASE, DOCKER, TOKEN, URL as CLIENT_URL
+from .conftest import BASE, DOCKER, TOKEN, URL as CLIENT_URL, MockResponse
 
 CONTAINERS_URL = f"{DOCKER}/containers/json?all=1"
 HA_ID = load_fixture("containers.json")[0]["Id"]
@@ -563,7 +563,7 @@ class BrokenStream:
         raise aiohttp.ClientPayloadError("Response payload is not completed")
 
 
-class LostConnectionResponse(aiohttp.ClientResponse):
+class LostConnectionResponse(MockResponse):
     """A response whose stream breaks after one event."""
 
     @property

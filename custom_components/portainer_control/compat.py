@@ -1,0 +1,23 @@
+"""Names that moved between the Home Assistant releases we support.
+
+Newer releases validate with probatio, a voluptuous-compatible library, and
+type flows and schemas with it; older ones use voluptuous itself.
+"""
+
+from __future__ import annotations
+
+try:
+    import probatio as vol  # type: ignore[import-not-found,unused-ignore]
+except ImportError:
+    import voluptuous as vol  # type: ignore[no-redef,unused-ignore]
+
+try:
+    from homeassistant.components.repairs import (  # type: ignore[attr-defined,unused-ignore]
+        RepairsFlowResult,
+    )
+except ImportError:
+    from homeassistant.data_entry_flow import (  # type: ignore[assignment,unused-ignore]
+        FlowResult as RepairsFlowResult,
+    )
+
+__all__ = ["RepairsFlowResult", "vol"]
