@@ -26,6 +26,7 @@ from custom_components.portainer_control.const import (
     DEFAULT_SCAN_INTERVAL,
     DISK_USAGE_INTERVAL,
     DOMAIN,
+    STACKS_INTERVAL,
     STALE_CONTAINER_AGE,
     SYSTEM_INFO_INTERVAL,
 )
@@ -270,7 +271,9 @@ async def test_connection_lost_and_recovered(
     assert len(recovered) == 1
 
 
-@pytest.mark.parametrize("method", ["endpoints", "containers", "container_stats"])
+@pytest.mark.parametrize(
+    "method", ["endpoints", "containers", "container_stats", "stacks"]
+)
 async def test_auth_failure_starts_reauth(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
@@ -282,6 +285,8 @@ async def test_auth_failure_starts_reauth(
     getattr(mock_portainer_client, method).side_effect = PortainerAuthenticationError(
         "401"
     )
+    # Stacks are listed again only after a while.
+    freezer.tick(STACKS_INTERVAL)
 
     await _poll(hass, freezer)
 

@@ -154,13 +154,13 @@ class PortainerCoordinator(DataUpdateCoordinator[PortainerData]):
                     if self.settings.includes_environment(endpoint.id)
                 )
             )
+            data = PortainerData({env.endpoint.id: env for env in environments})
+            await self._attach_stacks(data)
         except PortainerAuthenticationError as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="invalid_auth"
             ) from err
 
-        data = PortainerData({env.endpoint.id: env for env in environments})
-        await self._attach_stacks(data)
         self._update_environment_issues(data)
         self._devices.update(self._previous_data, data)
         return data
@@ -219,6 +219,9 @@ class PortainerCoordinator(DataUpdateCoordinator[PortainerData]):
             or previous.details is None
             or previous.container.state is not container.state
             or previous.container.health is not container.health
+            # A restart since the last poll keeps the listed state but not
+            # the start time; the events said something happened.
+            or previous.event_state is not None
         )
         if previous is not None and not changed:
             data.details = previous.details
