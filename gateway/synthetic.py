@@ -35,9 +35,11 @@ from .synthetic_model import (
     Sample,
     container_inspect,
     container_summary,
+    distribution_inspect,
     event_wanted,
     flag,
     go_duration,
+    image_inspect,
     image_summary,
     parse_filters,
     rfc3339,
@@ -105,6 +107,12 @@ def _answer(data: Any, status: int = 200) -> web.Response:
 def _empty(status: int) -> web.Response:
     """Return a body-less answer (204, 304) with Docker's headers."""
     return web.Response(status=status, headers=_HEADERS)
+
+
+def _has_tag(reference: str) -> bool:
+    """Return whether an image reference names a tag or digest."""
+    # A colon before the last slash belongs to a registry port.
+    return "@" in reference or ":" in reference.rpartition("/")[2]
 
 
 class SyntheticBackend:
@@ -394,6 +402,22 @@ class SyntheticBackend:
         if len(found) > 1:
             raise DockerError(400, f"multiple IDs found with provided prefix: {name}")
         raise DockerError(404, f"No such container: {reference}")
+
+    def _find_image(self, host: Host, reference: str) -> Image:
+        """Return an image by name[:tag], Id or unique Id prefix, as Docker does."""
+        tagged = reference if _has_tag(reference) else f"{reference}:latest"
+        for image in host.images:
+            if tagged in image.tags or reference == image.id:
+                return image
+        bare = reference.removeprefix("sha256:")
+        found = [
+            image
+            for image in host.images
+            if bare and image.id.removeprefix("sha256:").startswith(bare)
+        ]
+        if len(found) == 1:
+            return found[0]
+        raise DockerError(404, f"No such image: {reference}")
 
     def _emit(
         self,
@@ -708,6 +732,21 @@ class SyntheticBackend:
         """List images."""
         host = call.host
         return _answer([image_summary(host, image) for image in host.images])
+
+    @_route("GET", r"/images/(?P<name>.+)/json")
+    async def _image(self, call: _Call) -> web.StreamResponse:
+        """Inspect an image by name[:tag], Id or unique Id prefix."""
+        host = call.host
+        return _answer(image_inspect(host, self._find_image(host, call.match["name"])))
+
+    @_route("GET", r"/distribution/(?P<name>.+)/json")
+    async def _distribution(self, call: _Call) -> web.StreamResponse:
+        """Answer the registry's manifest of an image the engine knows by name."""
+        name = call.match["name"]
+        reference = name if _has_tag(name) else f"{name}:latest"
+        if not any(reference in image.tags for image in call.host.images):
+            raise DockerError(404, f"manifest unknown: {name}")
+        return _answer(distribution_inspect(reference))
 
     @_route("POST", r"/images/prune")
     async def _images_prune(self, call: _Call) -> web.StreamResponse:

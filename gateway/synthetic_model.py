@@ -6,6 +6,7 @@ import asyncio
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+import hashlib
 import json
 import re
 import time
@@ -422,6 +423,43 @@ def image_summary(host: Host, image: Image) -> dict[str, Any]:
         "Containers": sum(
             1 for item in host.containers.values() if item.image_id == image.id
         ),
+    }
+
+
+def image_inspect(host: Host, image: Image) -> dict[str, Any]:
+    """Return an image as images/{name}/json shows it."""
+    return {
+        "Id": image.id,
+        "RepoTags": image.tags,
+        "RepoDigests": [],
+        "Parent": "",
+        "Comment": "",
+        "Created": rfc3339(image.created),
+        "DockerVersion": "",
+        "Author": "",
+        "Config": {"Env": ["PATH=/usr/local/bin:/usr/bin:/bin"], "Labels": None},
+        "Architecture": "amd64",
+        "Os": "linux",
+        "Size": image.size,
+        "GraphDriver": {"Name": "overlay2", "Data": None},
+        "RootFS": {"Type": "layers", "Layers": [image.id]},
+        "Metadata": {"LastTagTime": GO_ZERO_TIME},
+    }
+
+
+def distribution_inspect(reference: str) -> dict[str, Any]:
+    """Return the registry's manifest of an image reference, as Docker relays it.
+
+    The digest depends on the reference only, so it stays the same run to run.
+    """
+    digest = hashlib.sha256(reference.encode()).hexdigest()
+    return {
+        "Descriptor": {
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "digest": f"sha256:{digest}",
+            "size": 1_609,
+        },
+        "Platforms": [{"architecture": "amd64", "os": "linux"}],
     }
 
 

@@ -37,7 +37,8 @@ ensure_venv() {
     "$python" -m venv "$venv"
     "$venv/bin/python" -m pip install --quiet --upgrade pip >&2
   fi
-  stamp="$venv/.requirements.sha256"
+  # One stamp per requirements file: the demo's adds to the tests' own.
+  stamp="$venv/.${requirements%.txt}.sha256"
   wanted="$(cat "$root"/requirements*.txt | sha256sum | cut -d' ' -f1)"
   if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
     echo "Installing $requirements into $venv" >&2

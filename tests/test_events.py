@@ -8,6 +8,7 @@ from unittest.mock import AsyncMock
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
@@ -17,6 +18,10 @@ from custom_components.portainer_control.api import (
     DockerEvent,
     PortainerAuthenticationError,
     PortainerConnectionError,
+)
+from custom_components.portainer_control.const import (
+    DEFAULT_SCAN_INTERVAL,
+    EVENT_REFRESH_DELAY,
 )
 
 from .conftest import FakePortainer
@@ -84,6 +89,29 @@ async def test_health_and_restart_events(
     assert event.attributes["event_type"] == "restarted"
 
 
+async def test_restart_event_inspects_again(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    mock_portainer_client: AsyncMock,
+    fake_portainer: FakePortainer,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """After a restart event the next poll reads the new start time."""
+    container_id = fake_portainer.by_name(1, "homeassistant")["Id"]
+    fake_portainer.inspect_base["State"]["StartedAt"] = "2026-12-03T12:00:00Z"
+    await _send(hass, fake_portainer, _event("restart", "homeassistant"))
+    mock_portainer_client.container_inspect.reset_mock()
+
+    freezer.tick(timedelta(seconds=30))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    calls = mock_portainer_client.container_inspect.call_args_list
+    assert [call.args for call in calls] == [(1, container_id)]
+    started_at = hass.states.get("sensor.homeassistant_started_at").state
+    assert started_at == "2026-12-03T12:00:00+00:00"
+
+
 async def test_unknown_and_foreign_events_ignored(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
@@ -96,18 +124,70 @@ async def test_unknown_and_foreign_events_ignored(
     assert hass.states.get("switch.mosquitto_running").state == STATE_ON
 
 
+async def _settle(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Let the delay after the last list change pass."""
+    freezer.tick(timedelta(seconds=EVENT_REFRESH_DELAY))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
 async def test_new_container_triggers_a_poll(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
     fake_portainer: FakePortainer,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """A created container appears without waiting for the next poll."""
     fake_portainer.add_container(1, "whoami", "ab" * 32)
 
     await _send(hass, fake_portainer, _event("create", "whoami"))
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await _settle(hass, freezer)
 
     assert hass.states.get("switch.whoami_running").state == STATE_ON
+
+
+async def test_recreate_polled_once_settled(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    mock_portainer_client: AsyncMock,
+    fake_portainer: FakePortainer,
+    freezer: FrozenDateTimeFactory,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """A recreate's rename, create and destroy: one poll after, no interim device."""
+    # The scheduled poll first: then only events can ask for one.
+    freezer.tick(DEFAULT_SCAN_INTERVAL)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    old = fake_portainer.by_name(1, "mosquitto")
+    mock_portainer_client.containers.reset_mock()
+
+    # Portainer renames the old container, creates the new one, removes the old.
+    old["Names"] = ["/mosquitto-old"]
+    await _send(hass, fake_portainer, _event("rename", "mosquitto-old"))
+    new = fake_portainer.add_container(1, "mosquitto", "cd" * 32)
+    await _send(hass, fake_portainer, _event("create", "mosquitto"))
+    freezer.tick(timedelta(seconds=EVENT_REFRESH_DELAY / 2))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    fake_portainer.remove_container(1, "mosquitto-old")
+    await _send(hass, fake_portainer, _event("destroy", "mosquitto-old"))
+    freezer.tick(timedelta(seconds=EVENT_REFRESH_DELAY / 2))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    mock_portainer_client.containers.assert_not_called()
+
+    await _settle(hass, freezer)
+
+    mock_portainer_client.containers.assert_called()
+    devices = {
+        device.name: device
+        for device in dr.async_entries_for_config_entry(
+            device_registry, init_integration.entry_id
+        )
+    }
+    assert "mosquitto-old" not in devices
+    assert devices["mosquitto"].configuration_url.endswith(new["Id"])
 
 
 async def test_poll_replaces_event_state(

@@ -42,6 +42,24 @@ def _in_states(*states: ContainerState) -> Callable[[ContainerData], bool]:
     return lambda data: data.state in states
 
 
+async def _recreate(
+    client: PortainerClient, endpoint_id: int, container_id: str
+) -> None:
+    """Recreate a container, pulling its image first when a registry has it.
+
+    An image built or imported on the host has no repository digest: a pull
+    could only fail, and the recreate with it.
+    """
+    details = await client.container_inspect(endpoint_id, container_id)
+    image = await client.image_inspect(endpoint_id, details.image_id or details.image)
+    await client.container_recreate(
+        endpoint_id,
+        container_id,
+        pull_image=bool(image.digests),
+        timeout=RECREATE_TIMEOUT,
+    )
+
+
 CONTAINER_BUTTONS: tuple[PortainerContainerButtonDescription, ...] = (
     PortainerContainerButtonDescription(
         key="restart",
@@ -75,9 +93,7 @@ CONTAINER_BUTTONS: tuple[PortainerContainerButtonDescription, ...] = (
         key="recreate",
         translation_key="recreate",
         entity_category=EntityCategory.CONFIG,
-        press_fn=lambda client: partial(
-            client.container_recreate, pull_image=True, timeout=RECREATE_TIMEOUT
-        ),
+        press_fn=lambda client: partial(_recreate, client),
         available_fn=lambda data: data.state is not ContainerState.REMOVING,
     ),
 )

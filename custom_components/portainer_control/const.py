@@ -51,3 +51,7 @@ IMAGE_CHECK_CONCURRENCY: Final = 4
 
 # Seconds to wait before reconnecting a dropped event stream, attempt by attempt.
 EVENT_STREAM_BACKOFF: Final = (1, 2, 5, 10, 30, 60)
+# Seconds without create, destroy or rename events before the list is polled:
+# a recreate renames the old container, creates the new one and removes the
+# old one within a second, and a poll in between would see both.
+EVENT_REFRESH_DELAY: Final = 2.0

@@ -116,7 +116,13 @@ class PortainerCoordinator(DataUpdateCoordinator[PortainerData]):
             scheduled=scheduled,
             raise_on_entry_error=raise_on_entry_error,
         )
-        if log_failures and was_successful and not self.last_update_success:
+        # A rejected token is told by the reauthentication it starts.
+        if (
+            log_failures
+            and was_successful
+            and not self.last_update_success
+            and not isinstance(self.last_exception, ConfigEntryAuthFailed)
+        ):
             LOGGER.info("Lost connection to Portainer: %s", self.last_exception)
 
     @property

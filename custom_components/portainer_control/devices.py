@@ -62,6 +62,13 @@ def device_by_identifier(
     return registry.async_get_device(identifiers={(DOMAIN, identifier)})
 
 
+def device_entry_ids(device: dr.DeviceEntry) -> set[str]:
+    """Return the config entries a device belongs to."""
+    # Newer releases give a device one config entry and deprecate the set.
+    entry_id: str | None = getattr(device, "config_entry_id", None)
+    return {entry_id} if entry_id else set(device.config_entries)
+
+
 def _with_parent(
     hass: HomeAssistant, entry: ConfigEntry, info: DeviceInfo, parent: str
 ) -> DeviceInfo:

@@ -16,7 +16,7 @@ from .api import (
     PortainerAuthenticationError,
     PortainerError,
 )
-from .const import DOMAIN, EVENT_STREAM_BACKOFF, LOGGER
+from .const import DOMAIN, EVENT_REFRESH_DELAY, EVENT_STREAM_BACKOFF, LOGGER
 from .coordinator import PortainerConfigEntry, PortainerCoordinator
 from .helpers import ContainerKey
 
@@ -91,6 +91,7 @@ class EventWatcher:
         self._entry = entry
         self._coordinator = coordinator
         self._streams: dict[int, asyncio.Task[None]] = {}
+        self._list_refresh: asyncio.TimerHandle | None = None
 
     @callback
     def async_start(self) -> None:
@@ -128,6 +129,9 @@ class EventWatcher:
         for task in self._streams.values():
             task.cancel()
         self._streams.clear()
+        if self._list_refresh is not None:
+            self._list_refresh.cancel()
+            self._list_refresh = None
 
     async def _watch(self, endpoint_id: int) -> None:
         """Read one environment's events, reconnecting with a growing delay."""
@@ -150,12 +154,27 @@ class EventWatcher:
             await asyncio.sleep(delay)
 
     @callback
+    def _schedule_list_refresh(self) -> None:
+        """Poll once the list has stopped changing for EVENT_REFRESH_DELAY."""
+        if self._list_refresh is not None:
+            self._list_refresh.cancel()
+        self._list_refresh = self._hass.loop.call_later(
+            EVENT_REFRESH_DELAY, self._refresh_list
+        )
+
+    @callback
+    def _refresh_list(self) -> None:
+        """Ask the coordinator for a poll."""
+        self._list_refresh = None
+        self._hass.async_create_task(self._coordinator.async_request_refresh())
+
+    @callback
     def _apply(self, endpoint_id: int, event: DockerEvent) -> None:
         """Apply one container event to the latest poll's data."""
         action, _, detail = event.action.partition(":")
         detail = detail.strip()
         if action in _LIST_CHANGES:
-            self._hass.async_create_task(self._coordinator.async_request_refresh())
+            self._schedule_list_refresh()
             return
         name = event.container_name
         if name is None:

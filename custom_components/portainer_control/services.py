@@ -19,6 +19,7 @@ from .api import PortainerError
 from .compat import vol
 from .const import DOMAIN, RECREATE_TIMEOUT
 from .coordinator import PortainerConfigEntry
+from .devices import device_entry_ids
 from .entity import action_error, handle_action_error
 from .helpers import DeviceKind, DeviceRef, parse_device_id
 
@@ -52,7 +53,7 @@ def _resolve(
     """Return the loaded entry and object a target device stands for."""
     device = dr.async_get(hass).async_get(device_id)
     if device is not None:
-        for entry_id in device.config_entries:
+        for entry_id in device_entry_ids(device):
             entry = hass.config_entries.async_get_entry(entry_id)
             if entry is None or entry.domain != DOMAIN:
                 continue
