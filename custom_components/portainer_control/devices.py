@@ -62,11 +62,15 @@ def device_by_identifier(
     return registry.async_get_device(identifiers={(DOMAIN, identifier)})
 
 
-def device_entry_ids(device: dr.DeviceEntry) -> set[str]:
-    """Return the config entries a device belongs to."""
-    # Newer releases give a device one config entry and deprecate the set.
+def device_entry_ids(device: object) -> set[str]:
+    """Return the config entries a device of the registry belongs to."""
+    # Newer releases give a device one config entry, deprecate the set and
+    # may return a child device, whose type older releases do not know.
     entry_id: str | None = getattr(device, "config_entry_id", None)
-    return {entry_id} if entry_id else set(device.config_entries)
+    if entry_id:
+        return {entry_id}
+    entry_ids: set[str] = getattr(device, "config_entries", set())
+    return set(entry_ids)
 
 
 def _with_parent(
