@@ -55,7 +55,7 @@ async def test_update_available(
     """A registry digest that no local digest matches is an update."""
     await _setup(hass, mock_config_entry)
 
-    state = hass.states.get("update.homeassistant_image")
+    state = hass.states.get("update.homeassistant_image_update")
     assert state.state == STATE_ON
     assert state.attributes[ATTR_INSTALLED_VERSION] == "sha256:cfe840ea48ad"
     assert state.attributes[ATTR_LATEST_VERSION] == "sha256:497e66eb4d37"
@@ -75,7 +75,7 @@ async def test_up_to_date_with_any_local_digest(
     fake_portainer.image["RepoDigests"].append(f"ghcr.io/x@{LATEST}")
     await _setup(hass, mock_config_entry)
 
-    state = hass.states.get("update.homeassistant_image")
+    state = hass.states.get("update.homeassistant_image_update")
     assert state.state == STATE_OFF
     assert state.attributes[ATTR_INSTALLED_VERSION] == "sha256:497e66eb4d37"
 
@@ -99,7 +99,7 @@ async def test_images_that_cannot_be_checked(
     fake_portainer.by_name(1, "homeassistant").update(change)
     await _setup(hass, mock_config_entry)
 
-    state = hass.states.get("update.homeassistant_image")
+    state = hass.states.get("update.homeassistant_image_update")
     assert state.attributes[ATTR_LATEST_VERSION] is None
     assert state.attributes["check_status"] == status
 
@@ -125,7 +125,7 @@ async def test_registry_errors(
     mock_portainer_client.distribution_inspect.side_effect = error
     await _setup(hass, mock_config_entry)
 
-    state = hass.states.get("update.homeassistant_image")
+    state = hass.states.get("update.homeassistant_image_update")
     assert state.attributes[ATTR_LATEST_VERSION] is None
     assert state.attributes["check_status"] == status
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
@@ -143,7 +143,7 @@ async def test_local_image(
     fake_portainer.image["RepoDigests"] = []
     await _setup(hass, mock_config_entry)
 
-    state = hass.states.get("update.homeassistant_image")
+    state = hass.states.get("update.homeassistant_image_update")
     assert state.attributes["check_status"] == "local_image"
     mock_portainer_client.distribution_inspect.assert_not_called()
 
@@ -216,7 +216,7 @@ async def test_install(
 
     async def recreate(*args: object, **kwargs: object) -> ContainerDetails:
         progress.append(
-            hass.states.get("update.homeassistant_image").attributes[ATTR_IN_PROGRESS]
+            hass.states.get("update.homeassistant_image_update").attributes[ATTR_IN_PROGRESS]
         )
         fake_portainer.image["RepoDigests"] = [f"ghcr.io/x@{LATEST}"]
         return ContainerDetails.from_dict(load_fixture("container_recreate.json"))
@@ -226,7 +226,7 @@ async def test_install(
     await hass.services.async_call(
         UPDATE_DOMAIN,
         SERVICE_INSTALL,
-        {ATTR_ENTITY_ID: "update.homeassistant_image"},
+        {ATTR_ENTITY_ID: "update.homeassistant_image_update"},
         blocking=True,
     )
 
@@ -234,6 +234,6 @@ async def test_install(
         1, container_id, pull_image=True, timeout=RECREATE_TIMEOUT
     )
     assert progress == [True]
-    state = hass.states.get("update.homeassistant_image")
+    state = hass.states.get("update.homeassistant_image_update")
     assert state.state == STATE_OFF
     assert state.attributes[ATTR_IN_PROGRESS] is False

@@ -55,11 +55,11 @@ CONTAINER_BINARY_SENSORS: tuple[PortainerContainerBinarySensorDescription, ...] 
     ),
 )
 
+# Not diagnostic: it is the one entity of an environment that is down.
 REACHABLE = BinarySensorEntityDescription(
     key="reachable",
     translation_key="reachable",
     device_class=BinarySensorDeviceClass.CONNECTIVITY,
-    entity_category=EntityCategory.DIAGNOSTIC,
 )
 
 
