@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 import logging
+from typing import Any
 from unittest.mock import AsyncMock
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
+from homeassistant.const import (
+    EVENT_STATE_CHANGED,
+    EVENT_STATE_REPORTED,
+    STATE_OFF,
+    STATE_ON,
+    STATE_UNAVAILABLE,
+)
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -421,3 +429,35 @@ async def test_environment_loss_logged_once(
         "Environment local is not answering",
         "Environment local answers again",
     ]
+
+
+async def test_unchanged_states_not_written(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A poll writes only the states that changed."""
+    await _poll(hass, freezer)
+    written: list[str] = []
+
+    @callback
+    def _any(event_data: Mapping[str, Any]) -> bool:
+        return True
+
+    @callback
+    def _record(event: Event) -> None:
+        written.append(event.data["entity_id"])
+
+    for event_type in (EVENT_STATE_CHANGED, EVENT_STATE_REPORTED):
+        hass.bus.async_listen(event_type, _record, event_filter=_any)
+
+    await _poll(hass, freezer)
+
+    assert "sensor.homeassistant_network_received" in written
+    for unchanged in (
+        "sensor.homeassistant_image",
+        "switch.homeassistant_running",
+        "binary_sensor.local_reachable",
+        "button.homeassistant_restart",
+    ):
+        assert unchanged not in written

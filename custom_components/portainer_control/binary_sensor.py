@@ -88,6 +88,10 @@ class PortainerContainerBinarySensor(PortainerContainerEntity, BinarySensorEntit
 
     entity_description: PortainerContainerBinarySensorDescription
 
+    def _shown(self) -> object:
+        """Return the state."""
+        return self.is_on
+
     @property
     def is_on(self) -> bool | None:
         """Return the sensor's state."""
@@ -98,6 +102,10 @@ class PortainerContainerBinarySensor(PortainerContainerEntity, BinarySensorEntit
 
 class PortainerReachableBinarySensor(PortainerEnvironmentEntity, BinarySensorEntity):
     """Whether an environment is up."""
+
+    def _shown(self) -> object:
+        """Return the state."""
+        return self.is_on
 
     @property
     def available(self) -> bool:

@@ -90,6 +90,26 @@ class PortainerEntity(CoordinatorEntity[PortainerCoordinator]):
     _attr_has_entity_name = True
     # Controls need an administrator's token; sensors work with any.
     _is_control = False
+    # What the last written state showed; see _handle_coordinator_update.
+    _written: tuple[bool, object] | None = None
+
+    def _shown(self) -> object:
+        """Return what the state shows, to compare between polls."""
+        return None
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the state only when what it shows changed.
+
+        Most of a large homelab is unchanged from one poll to the next:
+        skipping those writes keeps a poll's cost in the containers that
+        changed.
+        """
+        shown = (self.available, self._shown())
+        if shown == self._written:
+            return
+        self._written = shown
+        self.async_write_ha_state()
 
     @property
     def available(self) -> bool:

@@ -470,6 +470,10 @@ class PortainerContainerSensor(PortainerContainerEntity, SensorEntity):
 
     entity_description: PortainerContainerSensorDescription
 
+    def _shown(self) -> object:
+        """Return the value: sensors carry no attributes of their own."""
+        return self.native_value
+
     @property
     def native_value(self) -> StateType | datetime:
         """Return the sensor's value."""
@@ -483,6 +487,10 @@ class PortainerEnvironmentSensor(PortainerEnvironmentEntity, SensorEntity):
 
     entity_description: PortainerEnvironmentSensorDescription
 
+    def _shown(self) -> object:
+        """Return the value: sensors carry no attributes of their own."""
+        return self.native_value
+
     @property
     def native_value(self) -> StateType:
         """Return the sensor's value."""
@@ -495,6 +503,10 @@ class PortainerStackSensor(PortainerStackEntity, SensorEntity):
     """A sensor of a stack."""
 
     entity_description: PortainerStackSensorDescription
+
+    def _shown(self) -> object:
+        """Return the value: sensors carry no attributes of their own."""
+        return self.native_value
 
     @property
     def native_value(self) -> StateType:

@@ -71,6 +71,10 @@ class PortainerContainerSwitch(PortainerContainerEntity, SwitchEntity):
             return None
         return data.state in ON_STATES
 
+    def _shown(self) -> object:
+        """Return the state."""
+        return self.is_on
+
     @callback
     def _handle_coordinator_update(self) -> None:
         """Drop the assumed state: the poll knows better."""
@@ -98,6 +102,8 @@ class PortainerContainerSwitch(PortainerContainerEntity, SwitchEntity):
             method = client.container_start
         await self._container_call(method)
         self._assumed_on = running
+        # Written outside a poll: the next poll must write whatever it shows.
+        self._written = None
         self.async_write_ha_state()
 
 
@@ -105,6 +111,10 @@ class PortainerStackSwitch(PortainerStackEntity, SwitchEntity):
     """Starts (on) and stops (off) a stack through Portainer's stacks API."""
 
     _is_control = True
+
+    def _shown(self) -> object:
+        """Return the state."""
+        return self.is_on
 
     @property
     def is_on(self) -> bool | None:

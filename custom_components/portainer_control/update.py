@@ -67,6 +67,11 @@ class PortainerImageUpdate(PortainerContainerEntity, UpdateEntity):
             self._updates.async_add_listener(self._handle_coordinator_update)
         )
 
+    def _shown(self) -> object:
+        """Return what the state shows, from both coordinators."""
+        update = self._update
+        return (update, self._attr_in_progress)
+
     @property
     def _update(self) -> ImageUpdate | None:
         """Return the latest check of this container's image."""
@@ -131,4 +136,5 @@ class PortainerImageUpdate(PortainerContainerEntity, UpdateEntity):
             )
         finally:
             self._attr_in_progress = False
+            self._written = None
             self.async_write_ha_state()
