@@ -216,7 +216,9 @@ async def test_install(
 
     async def recreate(*args: object, **kwargs: object) -> ContainerDetails:
         progress.append(
-            hass.states.get("update.homeassistant_image_update").attributes[ATTR_IN_PROGRESS]
+            hass.states.get("update.homeassistant_image_update").attributes[
+                ATTR_IN_PROGRESS
+            ]
         )
         fake_portainer.image["RepoDigests"] = [f"ghcr.io/x@{LATEST}"]
         return ContainerDetails.from_dict(load_fixture("container_recreate.json"))
