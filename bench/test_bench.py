@@ -465,7 +465,8 @@ async def _profile(
         case.polls, lambda: _poll(hass, target, control, profiler=profiler)
     )
     output.mkdir(parents=True, exist_ok=True)
-    path = output / f"profile-{case.key}.pstats"
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    path = output / f"profile-{case.key}-python-{version}.pstats"
     await hass.async_add_executor_job(profiler.dump_stats, str(path))
     stats = pstats.Stats(profiler)
     result.profile = {

@@ -123,6 +123,12 @@ def _cases(args: argparse.Namespace, core: bool) -> list[Case]:
         for size in sizes
         for environments in environment_counts
         for integration in integrations
+        # Core polls environments one after the other: N = 100 shows it, and
+        # its large cases are the slowest of the run.
+        if integration == OURS
+        or args.core_all
+        or environments == 1
+        or size == COMPARE_SIZE
     ]
     for integration in integrations:
         ours = integration == OURS
@@ -845,11 +851,18 @@ def _parser() -> argparse.ArgumentParser:
         default=0.1,
         help=f"stats tick for N >= {LARGE} unless --tick (s); Docker's is 1",
     )
-    parser.add_argument("--rss-polls", type=int, default=RSS_POLLS)
+    parser.add_argument(
+        "--rss-polls", type=int, default=RSS_POLLS, help="polls of the RSS case"
+    )
     parser.add_argument(
         "--rss-tick", type=float, default=0.1, help="stats tick of the RSS case (s)"
     )
-    parser.add_argument("--fault-seconds", type=float, default=15.0)
+    parser.add_argument(
+        "--fault-seconds",
+        type=float,
+        default=15.0,
+        help="latency added to system/df in the fault case (s)",
+    )
     parser.add_argument(
         "--fault-polls",
         type=int,
@@ -861,10 +874,20 @@ def _parser() -> argparse.ArgumentParser:
         "--case-seconds",
         type=float,
         default=CASE_SECONDS,
-        help="time cap of a case's measured polls (at least 3 run)",
+        help="time cap of the engine cases' measured polls (at least 3 run)",
     )
-    parser.add_argument("--profile-polls", type=int, default=PROFILE_POLLS)
+    parser.add_argument(
+        "--profile-polls",
+        type=int,
+        default=PROFILE_POLLS,
+        help=f"polls profiled at N = {PROFILE_SIZE}",
+    )
     parser.add_argument("--no-core", action="store_true", help="skip core's portainer")
+    parser.add_argument(
+        "--core-all",
+        action="store_true",
+        help=f"core at 3 environments for every N too, not only N = {COMPARE_SIZE}",
+    )
     parser.add_argument("--only", help="run the cases whose key matches this regex")
     parser.add_argument(
         "--output", type=Path, default=REPO / "bench-results", help="results folder"
