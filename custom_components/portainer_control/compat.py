@@ -11,13 +11,11 @@ try:
 except ImportError:
     import voluptuous as vol  # type: ignore[no-redef,unused-ignore]
 
+# Each release's type checker sees only one of the two names.
+# mypy: disable-error-code="attr-defined,assignment"
 try:
-    from homeassistant.components.repairs import (  # type: ignore[attr-defined,unused-ignore]
-        RepairsFlowResult,
-    )
+    from homeassistant.components.repairs import RepairsFlowResult
 except ImportError:
-    from homeassistant.data_entry_flow import (  # type: ignore[assignment,unused-ignore]
-        FlowResult as RepairsFlowResult,
-    )
+    from homeassistant.data_entry_flow import FlowResult as RepairsFlowResult
 
 __all__ = ["RepairsFlowResult", "vol"]
