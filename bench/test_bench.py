@@ -31,6 +31,7 @@ from homeassistant.const import (
     CONF_SCAN_INTERVAL,
     CONF_URL,
     CONF_VERIFY_SSL,
+    EVENT_HOMEASSISTANT_FINAL_WRITE,
     EVENT_STATE_CHANGED,
     EVENT_STATE_REPORTED,
 )
@@ -567,6 +568,11 @@ async def _run(
         )
 
     await _polls(case.warmup, lambda: _poll(hass, target, control))
+    # The registries save 10 s after their last change, and setup changed
+    # them: write now, as Home Assistant does before it stops, so that no
+    # steady poll pays for setup's writes.
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_FINAL_WRITE)
+    await hass.async_block_till_done()
     if case.purpose == PROFILE:
         await _profile(hass, target, control, case, result, bench.output)
     elif case.purpose == FAULT:
