@@ -23,7 +23,8 @@ async def _serve(config: GatewayConfig) -> None:
         loop.add_signal_handler(signum, done.set)
     gateway = Gateway(config)
     url = await gateway.start()
-    print(f"Portainer gateway (engine: {config.engine}) at {url}", flush=True)  # noqa: T201
+    message = f"Portainer gateway (engine: {config.engine}) at {url}"
+    print(message, flush=True)  # noqa: T201
     try:
         await done.wait()
     finally:

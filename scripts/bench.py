@@ -218,7 +218,11 @@ def _fit(xs: list[float], ys: list[float]) -> Fit | None:
     )
     total = sum((y - mean_y) ** 2 for y in ys)
     r2 = 1.0 - residual / total if total else 1.0
-    stderr = math.sqrt(residual / (count - 2) / sxx) if count > 2 else 0.0  # noqa: PLR2004
+    # A line through two points fits exactly: its slope has no error estimate.
+    points_for_error = 3
+    stderr = (
+        math.sqrt(residual / (count - 2) / sxx) if count >= points_for_error else 0.0
+    )
     return Fit(slope=slope, intercept=intercept, r2=r2, stderr=stderr)
 
 
@@ -603,11 +607,14 @@ def _route_table(report: Report) -> list[str]:
     ]
     if not keys:
         return []
-    summaries = {key: report.summaries[key] for key in keys}
+    summaries = {
+        key: summary for key in keys if (summary := report.summaries[key]) is not None
+    }
+    keys = list(summaries)
     routes = sorted(
-        {route for s in summaries.values() if s for route in s.by_route},
+        {route for s in summaries.values() for route in s.by_route},
         key=lambda route: (
-            -max(s.by_route.get(route, 0) for s in summaries.values() if s),
+            -max(s.by_route.get(route, 0) for s in summaries.values()),
             route,
         ),
     )
@@ -616,7 +623,7 @@ def _route_table(report: Report) -> list[str]:
         "|---|" + "--:|" * len(keys),
     ]
     for route in routes:
-        cells = [f"{summaries[key].by_route.get(route, 0):g}" for key in keys]  # type: ignore[union-attr]
+        cells = [f"{summaries[key].by_route.get(route, 0):g}" for key in keys]
         lines.append(f"| `{_route(route)}` | " + " | ".join(cells) + " |")
     return lines
 
