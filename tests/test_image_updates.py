@@ -15,6 +15,7 @@ from homeassistant.components.update import (
 )
 from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -239,3 +240,27 @@ async def test_install(
     state = hass.states.get("update.homeassistant_image_update")
     assert state.state == STATE_OFF
     assert state.attributes[ATTR_IN_PROGRESS] is False
+
+
+async def test_install_on_vanished_container(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    mock_portainer_client: AsyncMock,
+) -> None:
+    """Installing for a container gone since the last poll says so."""
+    await _setup(hass, mock_config_entry)
+    # The action on an unavailable entity is refused before it runs: call
+    # the entity as an install started just before the poll would.
+    entity = next(
+        entity
+        for entity in hass.data["entity_components"][UPDATE_DOMAIN].entities
+        if entity.entity_id == "update.homeassistant_image_update"
+    )
+    coordinator = mock_config_entry.runtime_data.coordinator
+    del coordinator.data.environments[1].containers["homeassistant"]
+
+    with pytest.raises(HomeAssistantError) as exc_info:
+        await entity.async_install(None, backup=False)
+
+    assert exc_info.value.translation_key == "container_missing"
+    mock_portainer_client.container_recreate.assert_not_awaited()

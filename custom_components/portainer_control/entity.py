@@ -206,16 +206,21 @@ class PortainerContainerEntity(PortainerEntity):
         """Return whether the container was listed by the latest poll."""
         return super().available and self.container is not None
 
-    async def _container_call(
-        self, method: Callable[[int, str], Awaitable[object]]
-    ) -> None:
-        """Call a client method on this container's current Id."""
+    def _listed_container(self) -> ContainerData:
+        """Return the container an action targets; say so when it is gone."""
         if (data := self.container) is None:
             raise HomeAssistantError(
                 translation_domain=DOMAIN,
                 translation_key="container_missing",
                 translation_placeholders={"container": self.key[1]},
             )
+        return data
+
+    async def _container_call(
+        self, method: Callable[[int, str], Awaitable[object]]
+    ) -> None:
+        """Call a client method on this container's current Id."""
+        data = self._listed_container()
         await method(data.endpoint_id, data.container.id)
 
 

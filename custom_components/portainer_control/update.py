@@ -120,8 +120,7 @@ class PortainerImageUpdate(PortainerContainerEntity, UpdateEntity):
     @portainer_action
     async def _async_recreate(self) -> None:
         """Recreate with a pull, showing progress, then check the image again."""
-        if (data := self.container) is None:
-            return
+        data = self._listed_container()
         self._attr_in_progress = True
         self.async_write_ha_state()
         try:
