@@ -3,8 +3,10 @@
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-# Prints the first interpreter that really runs and is new enough. The bare
-# pyenv shim exits non-zero unless told a version, so each candidate is run.
+# Prints the first interpreter that really runs and has a pinned Home
+# Assistant: any 3.13 (the minimum supported release) or 3.14.2 and later
+# (the newest). The bare pyenv shim exits non-zero unless told a version, so
+# each candidate is run.
 find_python() {
   local candidates=()
   [ -n "${PYTHON:-}" ] && candidates+=("$PYTHON")
@@ -17,12 +19,13 @@ find_python() {
   candidates+=(python3)
   for candidate in "${candidates[@]}"; do
     if "$candidate" -c \
-      'import sys; sys.exit(sys.version_info < (3, 13))' >/dev/null 2>&1; then
+      'import sys; v = sys.version_info; sys.exit(not (v[:2] == (3, 13) or v >= (3, 14, 2)))' \
+      >/dev/null 2>&1; then
       command -v "$candidate"
       return 0
     fi
   done
-  echo "No Python >= 3.13 found; set PYTHON=/path/to/python3.13" >&2
+  echo "No Python 3.13 or >= 3.14.2 found; set PYTHON=/path/to/python3.13" >&2
   return 1
 }
 
