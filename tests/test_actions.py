@@ -252,7 +252,7 @@ async def test_forbidden_control_raises_repair(
     mock_portainer_client: AsyncMock,
     issue_registry: ir.IssueRegistry,
 ) -> None:
-    """A non-admin token: controls go unavailable, sensors stay, a repair says why."""
+    """A refused control: its kind turns unavailable, a repair says why."""
     mock_portainer_client.container_stop.side_effect = PortainerForbiddenError("403")
 
     with pytest.raises(HomeAssistantError) as exc_info:
@@ -261,14 +261,21 @@ async def test_forbidden_control_raises_repair(
     assert exc_info.value.translation_key == "forbidden"
     assert hass.states.get("switch.mosquitto_running").state == STATE_UNAVAILABLE
     assert hass.states.get("button.mosquitto_restart").state == STATE_UNAVAILABLE
+    assert hass.states.get("switch.grafana_running").state == STATE_UNAVAILABLE
+    # Portainer authorizes recreating and pruning apart from start and stop.
+    assert hass.states.get("button.mosquitto_recreate").state != STATE_UNAVAILABLE
     assert (
-        hass.states.get("button.local_prune_unused_images").state == STATE_UNAVAILABLE
+        hass.states.get("button.local_prune_unused_images").state != STATE_UNAVAILABLE
     )
     assert hass.states.get("sensor.mosquitto_state").state == "running"
     issue_id = f"{init_integration.entry_id}_insufficient_permissions"
     issue = issue_registry.async_get_issue(DOMAIN, issue_id)
     assert issue is not None
     assert issue.is_fixable
+    assert issue.translation_placeholders == {
+        "title": init_integration.title,
+        "environments": "local",
+    }
 
     # A new token gets a fresh chance at setup.
     await hass.config_entries.async_reload(init_integration.entry_id)

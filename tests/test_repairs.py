@@ -6,6 +6,7 @@ from datetime import timedelta
 from unittest.mock import AsyncMock
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
@@ -15,6 +16,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.portainer_control.const import DOMAIN, ENVIRONMENT_DOWN_POLLS
+from custom_components.portainer_control.coordinator import Control
 from custom_components.portainer_control.repairs import async_create_fix_flow
 
 from .conftest import FakePortainer
@@ -100,7 +102,7 @@ async def test_removed_entry_drops_its_issues(
     issue_registry: ir.IssueRegistry,
 ) -> None:
     """Deleting the entry deletes the issues it raised."""
-    init_integration.runtime_data.coordinator.async_set_controls_forbidden()
+    init_integration.runtime_data.coordinator.async_refuse_control(1, Control.CONTAINER)
     assert issue_registry.async_get_issue(
         DOMAIN, f"{init_integration.entry_id}_insufficient_permissions"
     )
@@ -109,3 +111,32 @@ async def test_removed_entry_drops_its_issues(
     await hass.async_block_till_done()
 
     assert not [i for i in issue_registry.issues if i[0] == DOMAIN]
+
+
+async def test_refused_controls_are_per_environment(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """A refusal in one environment leaves the others' controls alone."""
+    coordinator = init_integration.runtime_data.coordinator
+    names = {endpoint.id: endpoint.name for endpoint in coordinator.endpoints}
+
+    coordinator.async_refuse_control(2, Control.CONTAINER)
+    await hass.async_block_till_done()
+    assert hass.states.get("switch.mosquitto_running").state == STATE_ON
+
+    # The issue names every environment with a refusal, once each.
+    coordinator.async_refuse_control(1, Control.STACK)
+    coordinator.async_refuse_control(1, Control.RECREATE)
+    await hass.async_block_till_done()
+    assert hass.states.get("switch.mosquitto_running").state == STATE_ON
+    assert hass.states.get("button.mosquitto_recreate").state == STATE_UNAVAILABLE
+    issue = issue_registry.async_get_issue(
+        DOMAIN, f"{init_integration.entry_id}_insufficient_permissions"
+    )
+    assert issue is not None
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["environments"] == ", ".join(
+        sorted([names[1], names[2]])
+    )

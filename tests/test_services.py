@@ -17,6 +17,7 @@ from custom_components.portainer_control.api import (
     PortainerForbiddenError,
 )
 from custom_components.portainer_control.const import DOMAIN, RECREATE_TIMEOUT
+from custom_components.portainer_control.coordinator import Control
 from custom_components.portainer_control.devices import device_by_identifier
 from custom_components.portainer_control.services import (
     SERVICE_PRUNE_IMAGES,
@@ -198,10 +199,15 @@ async def test_entry_not_loaded(
 
 
 @pytest.mark.parametrize(
-    ("service", "method", "suffix"),
+    ("service", "method", "suffix", "control"),
     [
-        (SERVICE_PRUNE_IMAGES, "images_prune", "1"),
-        (SERVICE_RECREATE_CONTAINER, "container_recreate", "1:mosquitto"),
+        (SERVICE_PRUNE_IMAGES, "images_prune", "1", Control.PRUNE_IMAGES),
+        (
+            SERVICE_RECREATE_CONTAINER,
+            "container_recreate",
+            "1:mosquitto",
+            Control.RECREATE,
+        ),
     ],
 )
 async def test_forbidden(
@@ -212,8 +218,9 @@ async def test_forbidden(
     service: str,
     method: str,
     suffix: str,
+    control: Control,
 ) -> None:
-    """A non-admin token gets a translated error and a repair issue."""
+    """A refused action gets a translated error; only its kind turns unavailable."""
     getattr(mock_portainer_client, method).side_effect = PortainerForbiddenError("403")
 
     with pytest.raises(HomeAssistantError) as exc_info:
@@ -226,7 +233,7 @@ async def test_forbidden(
         )
 
     assert exc_info.value.translation_key == "forbidden"
-    assert init_integration.runtime_data.coordinator.controls_forbidden
+    assert init_integration.runtime_data.coordinator.refused_controls == {(1, control)}
 
 
 async def test_until_must_be_a_duration(

@@ -17,7 +17,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import ContainerState, PortainerClient
 from .const import RECREATE_TIMEOUT
-from .coordinator import PortainerConfigEntry
+from .coordinator import Control, PortainerConfigEntry, PortainerCoordinator
 from .data import ContainerData
 from .entity import (
     PortainerContainerEntity,
@@ -35,6 +35,7 @@ class PortainerContainerButtonDescription(ButtonEntityDescription):
 
     press_fn: Callable[[PortainerClient], Callable[[int, str], Awaitable[object]]]
     available_fn: Callable[[ContainerData], bool]
+    control: Control = Control.CONTAINER
 
 
 def _in_states(*states: ContainerState) -> Callable[[ContainerData], bool]:
@@ -95,6 +96,7 @@ CONTAINER_BUTTONS: tuple[PortainerContainerButtonDescription, ...] = (
         entity_category=EntityCategory.CONFIG,
         press_fn=lambda client: partial(_recreate, client),
         available_fn=lambda data: data.state is not ContainerState.REMOVING,
+        control=Control.RECREATE,
     ),
 )
 
@@ -128,8 +130,17 @@ async def async_setup_entry(
 class PortainerContainerButton(PortainerContainerEntity, ButtonEntity):
     """A button acting on a container."""
 
-    _is_control = True
     entity_description: PortainerContainerButtonDescription
+
+    def __init__(
+        self,
+        coordinator: PortainerCoordinator,
+        data: ContainerData,
+        description: PortainerContainerButtonDescription,
+    ) -> None:
+        """Initialize the button."""
+        super().__init__(coordinator, data, description)
+        self.control = description.control
 
     @property
     def available(self) -> bool:
@@ -152,7 +163,7 @@ class PortainerContainerButton(PortainerContainerEntity, ButtonEntity):
 class PortainerPruneImagesButton(PortainerEnvironmentEntity, ButtonEntity):
     """Removes dangling images of an environment."""
 
-    _is_control = True
+    control = Control.PRUNE_IMAGES
 
     @portainer_action
     async def async_press(self) -> None:

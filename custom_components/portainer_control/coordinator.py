@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
@@ -60,6 +61,20 @@ class PortainerRuntimeData:
 type PortainerConfigEntry = ConfigEntry[PortainerRuntimeData]
 
 
+class Control(StrEnum):
+    """A kind of control Portainer allows or refuses a user as one.
+
+    Portainer decides per environment: the same user may control containers
+    in one environment and only watch them in another.
+    """
+
+    # Start, stop, restart, pause, resume and kill.
+    CONTAINER = "container"
+    RECREATE = "recreate"
+    PRUNE_IMAGES = "prune_images"
+    STACK = "stack"
+
+
 @dataclass(slots=True)
 class _SystemInfo:
     """Docker info and version of one environment, fetched on a slow cadence."""
@@ -92,8 +107,8 @@ class PortainerCoordinator(DataUpdateCoordinator[PortainerData]):
         self.client = client
         # Every environment Portainer lists, included by the options or not.
         self.endpoints: list[Endpoint] = []
-        # Whether Portainer refused a control: the token is not an admin's.
-        self.controls_forbidden = False
+        # The controls Portainer refused this token, by environment.
+        self.refused_controls: set[tuple[int, Control]] = set()
         self._limit = asyncio.Semaphore(self.settings.stats_concurrency)
         self._system_info: dict[int, _SystemInfo] = {}
         self._stacks: list[Stack] = []
@@ -369,11 +384,17 @@ class PortainerCoordinator(DataUpdateCoordinator[PortainerData]):
                 )
 
     @callback
-    def async_set_controls_forbidden(self) -> None:
-        """Mark controls unavailable and say why: the token is not an admin's."""
-        if self.controls_forbidden:
+    def async_refuse_control(self, endpoint_id: int, control: Control) -> None:
+        """Mark a kind of control unavailable in an environment and say why."""
+        if (endpoint_id, control) in self.refused_controls:
             return
-        self.controls_forbidden = True
+        self.refused_controls.add((endpoint_id, control))
+
+        names = {endpoint.id: endpoint.name for endpoint in self.endpoints}
+        environments = sorted(
+            {names.get(refused, str(refused)) for refused, _ in self.refused_controls}
+        )
+        # Raised again with the same id, the issue names every environment.
         ir.async_create_issue(
             self.hass,
             DOMAIN,
@@ -381,7 +402,10 @@ class PortainerCoordinator(DataUpdateCoordinator[PortainerData]):
             is_fixable=True,
             severity=ir.IssueSeverity.WARNING,
             translation_key="insufficient_permissions",
-            translation_placeholders={"title": self.config_entry.title},
+            translation_placeholders={
+                "title": self.config_entry.title,
+                "environments": ", ".join(environments),
+            },
             data={"entry_id": self.config_entry.entry_id},
         )
         self.async_update_listeners()

@@ -20,7 +20,7 @@ from .api import (
     PortainerTimeoutError,
 )
 from .const import DOMAIN
-from .coordinator import PortainerCoordinator
+from .coordinator import Control, PortainerCoordinator
 from .data import ContainerData, EnvironmentData, StackData
 from .devices import container_device_info, environment_device_info, stack_device_info
 from .helpers import (
@@ -55,12 +55,17 @@ def action_error(err: PortainerError) -> HomeAssistantError:
     )
 
 
-def handle_action_error(coordinator: PortainerCoordinator, err: PortainerError) -> None:
-    """React to a failed action: reauthenticate, or note a non-admin token."""
+def handle_action_error(
+    coordinator: PortainerCoordinator,
+    err: PortainerError,
+    endpoint_id: int,
+    control: Control,
+) -> None:
+    """React to a failed action: reauthenticate, or note the refused control."""
     if isinstance(err, PortainerAuthenticationError):
         coordinator.config_entry.async_start_reauth(coordinator.hass)
     elif isinstance(err, PortainerForbiddenError):
-        coordinator.async_set_controls_forbidden()
+        coordinator.async_refuse_control(endpoint_id, control)
 
 
 def portainer_action[EntityT: PortainerEntity, **P](
@@ -76,7 +81,10 @@ def portainer_action[EntityT: PortainerEntity, **P](
         try:
             await func(self, *args, **kwargs)
         except PortainerError as err:
-            handle_action_error(self.coordinator, err)
+            if self.control is not None:
+                handle_action_error(
+                    self.coordinator, err, self.endpoint_id, self.control
+                )
             raise action_error(err) from err
         finally:
             await self.coordinator.async_request_refresh()
@@ -88,8 +96,10 @@ class PortainerEntity(CoordinatorEntity[PortainerCoordinator]):
     """An entity fed by the main coordinator."""
 
     _attr_has_entity_name = True
-    # Controls need an administrator's token; sensors work with any.
-    _is_control = False
+    # The environment the entity belongs to.
+    endpoint_id: int
+    # The kind of control an action of the entity is; None for sensors.
+    control: Control | None = None
     # What the last written state showed; see _handle_coordinator_update.
     _written: tuple[bool, object] | None = None
 
@@ -113,8 +123,11 @@ class PortainerEntity(CoordinatorEntity[PortainerCoordinator]):
 
     @property
     def available(self) -> bool:
-        """Return whether the last poll worked and a control is allowed."""
-        if self._is_control and self.coordinator.controls_forbidden:
+        """Return whether the last poll worked and Portainer allows the control."""
+        if (
+            self.control is not None
+            and (self.endpoint_id, self.control) in self.coordinator.refused_controls
+        ):
             return False
         return super().available
 
@@ -162,6 +175,7 @@ class PortainerStackEntity(PortainerEntity):
         super().__init__(coordinator)
         entry = coordinator.config_entry
         self.entity_description = description
+        self.endpoint_id = stack.endpoint_id
         self.key: StackKey = stack.key
         device_id = stack_device_id(entry.entry_id, self.key)
         self._attr_unique_id = f"{device_id}:{description.key}"
@@ -191,6 +205,7 @@ class PortainerContainerEntity(PortainerEntity):
         super().__init__(coordinator)
         entry = coordinator.config_entry
         self.entity_description = description
+        self.endpoint_id = data.endpoint_id
         self.key: ContainerKey = data.key
         device_id = container_device_id(entry.entry_id, self.key)
         self._attr_unique_id = f"{device_id}:{description.key}"

@@ -18,7 +18,7 @@ from homeassistant.util.json import JsonValueType
 from .api import PortainerError
 from .compat import vol
 from .const import DOMAIN, RECREATE_TIMEOUT
-from .coordinator import PortainerConfigEntry
+from .coordinator import Control, PortainerConfigEntry
 from .devices import device_entry_ids
 from .entity import action_error, handle_action_error
 from .helpers import DeviceKind, DeviceRef, parse_device_id
@@ -98,7 +98,7 @@ async def _async_prune_images(call: ServiceCall) -> ServiceResponse:
                 until=f"{int(until.total_seconds())}s" if until else None,
             )
         except PortainerError as err:
-            handle_action_error(coordinator, err)
+            handle_action_error(coordinator, err, ref.endpoint_id, Control.PRUNE_IMAGES)
             raise action_error(err) from err
         results.append(
             {
@@ -136,7 +136,7 @@ async def _async_recreate_container(call: ServiceCall) -> ServiceResponse:
                 timeout=RECREATE_TIMEOUT,
             )
         except PortainerError as err:
-            handle_action_error(coordinator, err)
+            handle_action_error(coordinator, err, ref.endpoint_id, Control.RECREATE)
             raise action_error(err) from err
         finally:
             await coordinator.async_request_refresh()

@@ -11,7 +11,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api import ContainerState
 from .const import DOMAIN
-from .coordinator import PortainerConfigEntry
+from .coordinator import Control, PortainerConfigEntry
 from .entity import (
     PortainerContainerEntity,
     PortainerStackEntity,
@@ -57,7 +57,7 @@ async def async_setup_entry(
 class PortainerContainerSwitch(PortainerContainerEntity, SwitchEntity):
     """Starts (on) and stops (off) a container."""
 
-    _is_control = True
+    control = Control.CONTAINER
 
     # The state the last action asked for, until the next poll confirms it.
     _assumed_on: bool | None = None
@@ -110,7 +110,7 @@ class PortainerContainerSwitch(PortainerContainerEntity, SwitchEntity):
 class PortainerStackSwitch(PortainerStackEntity, SwitchEntity):
     """Starts (on) and stops (off) a stack through Portainer's stacks API."""
 
-    _is_control = True
+    control = Control.STACK
 
     def _shown(self) -> object:
         """Return the state."""

@@ -13,7 +13,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import RECREATE_TIMEOUT
-from .coordinator import PortainerConfigEntry, PortainerCoordinator
+from .coordinator import Control, PortainerConfigEntry, PortainerCoordinator
 from .data import ContainerData
 from .entity import PortainerContainerEntity, add_new_entities, portainer_action
 from .image_updates import ImageUpdate, ImageUpdateCoordinator, short_digest
@@ -43,7 +43,8 @@ async def async_setup_entry(
 class PortainerImageUpdate(PortainerContainerEntity, UpdateEntity):
     """Whether the registry has a newer image; installing recreates with a pull."""
 
-    _is_control = True
+    # Installing recreates the container.
+    control = Control.RECREATE
     _attr_supported_features = (
         UpdateEntityFeature.INSTALL | UpdateEntityFeature.RELEASE_NOTES
     )

@@ -138,7 +138,7 @@ async def test_rejected_key_starts_reauth(
 async def test_restricted_key_reads_but_cannot_act(
     hass: HomeAssistant, connect: Connect, engine_gateway: EngineSetup
 ) -> None:
-    """A non-admin key: sensors work, actions fail clearly and a repair says why."""
+    """A restricted key: sensors work, refused actions fail clearly with a repair."""
     integration = await connect(
         engine_gateway, engine_gateway.gateway.config.restricted_key
     )
@@ -170,6 +170,9 @@ async def test_restricted_key_reads_but_cannot_act(
         STATE_UNAVAILABLE,
     )
 
+    # Portainer authorizes pruning apart from container controls.
+    prune = integration.environment_entity_id("button", "prune_images")
+    assert hass.states.get(prune).state != STATE_UNAVAILABLE
     environment = integration.device_by_suffix(str(LOCAL))
     assert environment is not None
     with pytest.raises(HomeAssistantError) as err:
@@ -181,6 +184,8 @@ async def test_restricted_key_reads_but_cannot_act(
             return_response=True,
         )
     assert err.value.translation_key == "forbidden"
+    await hass.async_block_till_done()
+    assert hass.states.get(prune).state == STATE_UNAVAILABLE
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
