@@ -129,7 +129,13 @@ async def test_refused_controls_are_per_environment(
     # The issue names every environment with a refusal, once each.
     coordinator.async_refuse_control(1, Control.STACK)
     coordinator.async_refuse_control(1, Control.RECREATE)
+    coordinator.async_refuse_control(1, Control.RECREATE)
     await hass.async_block_till_done()
+    assert coordinator.refused_controls == {
+        (2, Control.CONTAINER),
+        (1, Control.STACK),
+        (1, Control.RECREATE),
+    }
     assert hass.states.get("switch.mosquitto_running").state == STATE_ON
     assert hass.states.get("button.mosquitto_recreate").state == STATE_UNAVAILABLE
     issue = issue_registry.async_get_issue(
